@@ -1,0 +1,182 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using WebhookSolver.Hosting;
+
+namespace WebhookSolver.Challenges;
+
+/// <summary>
+/// <c>POST /apis/&lt;group&gt;/v1alpha1/&lt;solver&gt;</c>: decode a ChallengePayload, hand it to the solver,
+/// answer 201 with the payload echoed and a response. Malformed HTTP gets a 4xx Status; a solver failure
+/// gets 201 with <c>success:false</c> — cert-manager reads the two channels differently.
+/// </summary>
+public static partial class ChallengeEndpoints
+{
+    private static readonly string[] OtherVerbs = ["GET", "PUT", "PATCH", "DELETE"];
+
+    public static IServiceCollection AddChallenges(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        return services;
+    }
+
+    public static WebApplication MapChallenges(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        var path = SolverPath(options);
+
+        app.MapPost(path, CreateAsync)
+            .WithName("createChallengePayload")
+            .WithTags("ChallengePayload")
+            .WithSummary("Present or clean up a DNS01 challenge record")
+            .Accepts<ChallengePayload>("application/json", "*/*")
+            .Produces<ChallengePayload>(StatusCodes.Status201Created)
+            .Produces<KubernetesStatus>(StatusCodes.Status400BadRequest)
+            .Produces<KubernetesStatus>(StatusCodes.Status413PayloadTooLarge);
+        app.MapMethodNotAllowed(path, OtherVerbs, "create");
+        app.MapFallback("{**path}", () => NotFound()).ExcludeFromDescription();
+        return app;
+    }
+
+    public static string SolverPath(WebhookOptions options) => $"/apis/{options.EffectiveGroupName}/v1alpha1/{options.SolverName}";
+
+    /// <summary>Answers the verbs a path does not serve with 405 and a Status (routing alone answers with an empty body).</summary>
+    internal static void MapMethodNotAllowed(this WebApplication app, string path, string[] verbs, string allowed) =>
+        app.MapMethods(path, verbs, (HttpContext http) => KubernetesStatus.Result(
+                StatusCodes.Status405MethodNotAllowed,
+                "MethodNotAllowed",
+                $"the server does not allow this method on the requested resource; allowed: {allowed}"))
+            .ExcludeFromDescription();
+
+    internal static IResult NotFound() =>
+        KubernetesStatus.Result(StatusCodes.Status404NotFound, "NotFound", "the server could not find the requested resource");
+
+    private static async Task<IResult> CreateAsync(
+        HttpContext http, ISolver solver, IOptions<WebhookOptions> options, TimeProvider time, ILoggerFactory loggers)
+    {
+        var body = await ReadBodyAsync(http.Request, HostingExtensions.MaxRequestBodyBytes, http.RequestAborted);
+        if (body is null)
+        {
+            return KubernetesStatus.Result(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
+                $"request body is larger than {HostingExtensions.MaxRequestBodyBytes / 1024} KiB; a ChallengePayload is a few KB");
+        }
+
+        ChallengePayload? payload;
+        try
+        {
+            payload = JsonSerializer.Deserialize(body.Value.Span, ChallengeJsonContext.Default.ChallengePayload);
+        }
+        catch (JsonException e)
+        {
+            return BadRequest($"request body is not a valid ChallengePayload: {Describe(e)}");
+        }
+
+        if (payload?.Request is not { } request)
+        {
+            return BadRequest("ChallengePayload has no request object");
+        }
+
+        if (request.Action is not (ChallengeAction.Present or ChallengeAction.CleanUp))
+        {
+            return BadRequest($"request.action {Quote(request.Action)} is not supported; cert-manager sends 'Present' or 'CleanUp'");
+        }
+
+        var logger = loggers.CreateLogger(typeof(ChallengeEndpoints));
+        using var scope = ChallengeScope(logger, request.Action, request.DnsName, request.ResolvedFQDN, request.ResolvedZone, request.ResourceNamespace);
+
+        var response = await SolveAsync(solver, request, options.Value.ChallengeTimeout, time, logger, http.RequestAborted);
+        var answer = payload with { ApiVersion = ChallengePayload.GroupVersion, Kind = ChallengePayload.KindName, Response = response };
+        return TypedResults.Json(answer, ChallengeJsonContext.Default.ChallengePayload, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<ChallengeResponse> SolveAsync(
+        ISolver solver, ChallengeRequest request, TimeSpan timeout, TimeProvider time, ILogger logger, CancellationToken aborted)
+    {
+        using var deadline = new CancellationTokenSource(timeout, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, aborted);
+        string? failure;
+        try
+        {
+            var work = request.Action == ChallengeAction.Present
+                ? solver.PresentAsync(request, linked.Token)
+                : solver.CleanUpAsync(request, linked.Token);
+            await work;
+            LogSolved(logger, request.Action);
+            return new ChallengeResponse { Uid = request.Uid, Success = true };
+        }
+        catch (SolverException e)
+        {
+            failure = e.Message;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            failure = $"{request.Action} did not finish within {timeout.TotalSeconds:0}s; Route53 is slow or throttling, cert-manager will retry";
+        }
+        catch (Exception e) when (!aborted.IsCancellationRequested)
+        {
+            // Unexpected: the exception text may come from anywhere, so only its type is shown.
+            LogUnexpected(logger, e, request.Action);
+            failure = $"{request.Action} failed with an internal error ({e.GetType().Name}); see the webhook's logs";
+        }
+
+        LogFailed(logger, request.Action, failure);
+        return new ChallengeResponse
+        {
+            Uid = request.Uid,
+            Success = false,
+            Result = KubernetesStatus.SolverFailure(failure),
+        };
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return null;
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return null;
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return null;
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static IResult BadRequest(string message) =>
+        KubernetesStatus.Result(StatusCodes.Status400BadRequest, "BadRequest", message);
+
+    /// <summary>The JSON error's position, without echoing the (possibly huge or secret) input.</summary>
+    private static string Describe(JsonException e) =>
+        e.Path is null ? "not JSON" : $"invalid value at {e.Path} (line {e.LineNumber + 1}, byte {e.BytePositionInLine})";
+
+    private static string Quote(string value) => $"'{(value.Length > 40 ? value[..40] + "..." : value)}'";
+
+    private static readonly Func<ILogger, string, string, string, string, string, IDisposable?> ChallengeScope =
+        LoggerMessage.DefineScope<string, string, string, string, string>(
+            "{Action} dnsName={DnsName} resolvedFQDN={ResolvedFQDN} resolvedZone={ResolvedZone} resourceNamespace={ResourceNamespace}");
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{Action} succeeded")]
+    private static partial void LogSolved(ILogger logger, string action);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "{Action} failed: {Failure}")]
+    private static partial void LogFailed(ILogger logger, string action, string failure);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Error, Message = "{Action} failed with an unexpected exception")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string action);
+}

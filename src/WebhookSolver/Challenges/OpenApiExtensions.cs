@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Options;
+using Microsoft.OpenApi;
+using WebhookSolver.Hosting;
+
+namespace WebhookSolver.Challenges;
+
+/// <summary>
+/// <c>/openapi/v2</c>: the Swagger 2.0 document the aggregator fetches every minute and merges into the
+/// cluster's spec (a missing one fills the apiserver log with errors). <c>/openapi/v3</c> is not served (404),
+/// which the aggregator accepts. Swagger UI is served in local mode only.
+/// </summary>
+public static class OpenApiExtensions
+{
+    private const string DocumentName = "v2";
+
+    public static IServiceCollection AddChallengeOpenApi(this IServiceCollection services)
+    {
+        services.AddSwaggerGen(swagger =>
+        {
+            swagger.SwaggerDoc(DocumentName, new OpenApiInfo
+            {
+                Title = "cert-manager Route53 webhook solver",
+                Version = DiscoveryEndpoints.Version,
+                Description = "cert-manager DNS01 webhook solver (acme.cert-manager.io webhook protocol) for AWS Route53",
+            });
+            swagger.CustomSchemaIds(type => type.Name);
+        });
+        return services;
+    }
+
+    public static WebApplication MapOpenApi(this WebApplication app)
+    {
+        app.UseSwagger(swagger =>
+        {
+            swagger.RouteTemplate = "openapi/{documentName}";
+            swagger.OpenApiVersion = OpenApiSpecVersion.OpenApi2_0;
+        });
+
+        if (app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.Local)
+        {
+            app.UseSwaggerUI(ui =>
+            {
+                ui.RoutePrefix = "swagger";
+                ui.SwaggerEndpoint($"/openapi/{DocumentName}", "route53 solver");
+            });
+        }
+
+        return app;
+    }
+}

@@ -1,0 +1,155 @@
+using System.Globalization;
+using System.Text;
+
+namespace WebhookSolver.Hosting;
+
+/// <summary>
+/// Flags in the style of the Go webhook servers (<c>--secure-port=8443</c> or <c>--secure-port 8443</c>),
+/// turned into configuration keys so that appsettings and environment variables can set the same values.
+/// </summary>
+public static class CommandLine
+{
+    public enum FlagKind { Text, Number, Switch, Duration }
+
+    public sealed record Flag(string Name, string ConfigKey, FlagKind Kind, string Default, string Help);
+
+    public static IReadOnlyList<Flag> Flags { get; } =
+    [
+        new("secure-port", "Webhook:SecurePort", FlagKind.Number, "8443", "HTTPS port to serve on"),
+        new("bind-address", "Webhook:BindAddress", FlagKind.Text, "0.0.0.0 (127.0.0.1 with --local)", "IP address to listen on"),
+        new("tls-cert-file", "Webhook:TlsCertFile", FlagKind.Text, "", "PEM serving certificate (tls.crt of the mounted Secret); reloaded when it changes"),
+        new("tls-private-key-file", "Webhook:TlsPrivateKeyFile", FlagKind.Text, "", "PEM private key of the serving certificate (tls.key)"),
+        new("group-name", "Webhook:GroupName", FlagKind.Text, "$GROUP_NAME (acme.example.com with --local)", "API group the solver serves; the Issuer's webhook.groupName"),
+        new("solver-name", "Webhook:SolverName", FlagKind.Text, "route53", "resource name of the solver; the Issuer's webhook.solverName"),
+        new("local", "Webhook:Local", FlagKind.Switch, "false", "debugging mode: loopback only, self-signed certificate, no request authentication"),
+        new("kubeconfig", "Webhook:Kubeconfig", FlagKind.Text, "in-cluster", "kubeconfig file for reaching the Kubernetes API from outside a cluster"),
+        new("log-format", "Webhook:LogFormat", FlagKind.Text, "text", "console log format: text or json"),
+        new("challenge-timeout", "Webhook:ChallengeTimeout", FlagKind.Duration, "25s", "longest time one Present or CleanUp may take"),
+        new("certificate-reload-interval", "Webhook:CertificateReloadInterval", FlagKind.Duration, "5s", "how often the certificate files are checked for a new pair"),
+    ];
+
+    /// <summary>Host settings that <c>WebApplicationFactory</c> and <c>dotnet run</c> pass as arguments.</summary>
+    private static readonly string[] HostSettings = ["environment", "contentRoot", "applicationName", "urls"];
+
+    /// <param name="Settings">configuration keys set by flags</param>
+    /// <param name="HostArguments">ASP.NET host settings passed through untouched</param>
+    public sealed record Result(IReadOnlyDictionary<string, string?> Settings, IReadOnlyList<string> HostArguments, bool HelpRequested, string? Error);
+
+    public static Result Parse(IReadOnlyList<string> args)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var hostArguments = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "-h" or "--help" or "-help")
+            {
+                return new(settings, hostArguments, true, null);
+            }
+
+            if (!arg.StartsWith('-'))
+            {
+                return new(settings, hostArguments, false, $"unexpected argument '{arg}'; flags start with --");
+            }
+
+            var text = arg.TrimStart('-');
+            var equals = text.IndexOf('=', StringComparison.Ordinal);
+            var name = equals < 0 ? text : text[..equals];
+            string? value = equals < 0 ? null : text[(equals + 1)..];
+
+            if (HostSettings.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                hostArguments.Add($"--{name}={value ?? (i + 1 < args.Count ? args[++i] : "")}");
+                continue;
+            }
+
+            var flag = Flags.FirstOrDefault(f => f.Name == name);
+            if (flag is null)
+            {
+                return new(settings, hostArguments, false, $"unknown flag --{name}; run with --help to list the flags");
+            }
+
+            if (flag.Kind == FlagKind.Switch)
+            {
+                value ??= "true";
+            }
+            else if (value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    return new(settings, hostArguments, false, $"flag --{name} needs a value");
+                }
+
+                value = args[++i];
+            }
+
+            var error = Normalize(flag, ref value);
+            if (error is not null)
+            {
+                return new(settings, hostArguments, false, error);
+            }
+
+            settings[flag.ConfigKey] = value;
+        }
+
+        return new(settings, hostArguments, false, null);
+    }
+
+    private static string? Normalize(Flag flag, ref string value)
+    {
+        switch (flag.Kind)
+        {
+            case FlagKind.Number when !int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _):
+                return $"flag --{flag.Name} must be a whole number, got '{value}'";
+            case FlagKind.Switch when !bool.TryParse(value, out _):
+                return $"flag --{flag.Name} must be true or false, got '{value}'";
+            case FlagKind.Duration:
+                if (!TryParseDuration(value, out var duration))
+                {
+                    return $"flag --{flag.Name} must be a duration such as 500ms, 10s or 1m, got '{value}'";
+                }
+
+                value = duration.ToString("c", CultureInfo.InvariantCulture);
+                return null;
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Go-style durations: <c>500ms</c>, <c>10s</c>, <c>2m</c>, <c>1h</c>.</summary>
+    public static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        var units = new (string Suffix, double Milliseconds)[] { ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000) };
+        foreach (var (suffix, milliseconds) in units)
+        {
+            if (text.EndsWith(suffix, StringComparison.Ordinal)
+                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
+            {
+                duration = TimeSpan.FromMilliseconds(amount * milliseconds);
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static string Usage()
+    {
+        var text = new StringBuilder();
+        text.AppendLine("cert-manager DNS01 webhook solver for AWS Route53");
+        text.AppendLine();
+        text.AppendLine("Usage: WebhookSolver [flags]");
+        text.AppendLine();
+        var width = Flags.Max(f => f.Name.Length) + 4;
+        foreach (var flag in Flags)
+        {
+            var name = ("--" + flag.Name).PadRight(width);
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {name}{flag.Help} (default: {(flag.Default.Length == 0 ? "none" : flag.Default)})");
+        }
+
+        text.AppendLine();
+        text.AppendLine("Every flag can also be set as configuration, e.g. Webhook__SecurePort=8443 in the environment.");
+        return text.ToString();
+    }
+}

@@ -1,0 +1,84 @@
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace WebhookSolver.Hosting;
+
+public static class HostingExtensions
+{
+    /// <summary>Header and body limits: a ChallengePayload is a few KB, the aggregator sends a handful of headers.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>Options, logging, the serving certificate and an HTTPS-only Kestrel.</summary>
+    public static WebApplicationBuilder AddWebhookHosting(this WebApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddOptions<WebhookOptions>()
+            .Bind(builder.Configuration.GetSection(WebhookOptions.Section))
+            .Configure<IConfiguration>((options, configuration) => options.GroupName ??= configuration["GROUP_NAME"])
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+
+        builder.Logging.ClearProviders();
+        if (builder.Configuration[$"{WebhookOptions.Section}:LogFormat"] == "json")
+        {
+            builder.Logging.AddJsonConsole(json => json.IncludeScopes = true);
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.IncludeScopes = true;
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
+        }
+
+        builder.Services.AddSingleton<ServingCertificate>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ServingCertificate>());
+
+        builder.WebHost.ConfigureKestrel(ConfigureKestrel);
+        return builder;
+    }
+
+    private static void ConfigureKestrel(KestrelServerOptions kestrel)
+    {
+        var options = kestrel.ApplicationServices.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
+
+        kestrel.AddServerHeader = false;
+        kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        kestrel.Limits.MaxRequestHeaderCount = 64;
+        kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+        kestrel.Listen(options.EffectiveBindAddress, options.SecurePort, listen =>
+        {
+            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            listen.UseHttps(new HttpsConnectionAdapterOptions
+            {
+                SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                ServerCertificateSelector = (_, _) => certificate.Current,
+                // The aggregator's front-proxy CA is private: ask for a client certificate, accept any at the
+                // handshake, and verify it per request against the requestheader CA bundle only.
+                ClientCertificateMode = ClientCertificateMode.AllowCertificate,
+                ClientCertificateValidation = static (_, _, _) => true,
+                CheckCertificateRevocation = false,
+            });
+        });
+    }
+
+    /// <summary>Kubelet probes: no client certificate, never dependent on AWS.</summary>
+    public static WebApplication MapHealth(this WebApplication app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).ExcludeFromDescription();
+        app.MapGet("/livez", () => TypedResults.Text("ok")).ExcludeFromDescription();
+        app.MapGet("/readyz", (ServingCertificate certificate) => certificate.Current is null
+                ? Results.Text("serving certificate not loaded yet", statusCode: StatusCodes.Status503ServiceUnavailable)
+                : Results.Text("ok"))
+            .ExcludeFromDescription();
+        return app;
+    }
+}

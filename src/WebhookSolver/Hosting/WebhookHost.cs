@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+
+namespace WebhookSolver.Hosting;
+
+/// <summary>
+/// Runs the server: parses the flags, builds the application from the caller's table of contents, and turns
+/// a bad setting into a message on stderr and exit code 2 instead of a stack trace.
+/// </summary>
+public static partial class WebhookHost
+{
+    public const int BadUsage = 2;
+
+    public static async Task<int> RunAsync(string[] args, Action<WebApplicationBuilder> addServices, Action<WebApplication> mapEndpoints)
+    {
+        var commandLine = CommandLine.Parse(args);
+        if (commandLine.HelpRequested)
+        {
+            await Console.Out.WriteAsync(CommandLine.Usage()).ConfigureAwait(false);
+            return 0;
+        }
+
+        if (commandLine.Error is { } error)
+        {
+            await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            return BadUsage;
+        }
+
+        try
+        {
+            var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. commandLine.HostArguments] });
+            builder.Configuration.AddInMemoryCollection(commandLine.Settings);
+            addServices(builder);
+
+            var app = builder.Build();
+            var options = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+            mapEndpoints(app);
+
+            await app.StartAsync().ConfigureAwait(false);
+            var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookHost));
+            LogStarted(logger, app.Urls, options.EffectiveGroupName, options.SolverName);
+            if (options.Local)
+            {
+                LogLocalMode(logger);
+            }
+
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+            return 0;
+        }
+        catch (OptionsValidationException e)
+        {
+            foreach (var failure in e.Failures)
+            {
+                await Console.Error.WriteLineAsync($"error: {failure}").ConfigureAwait(false);
+            }
+
+            return BadUsage;
+        }
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving {Urls} for /apis/{GroupName}/v1alpha1/{SolverName}")]
+    private static partial void LogStarted(ILogger logger, ICollection<string> urls, string groupName, string solverName);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "LOCAL MODE: requests are NOT authenticated or authorized. Listening on loopback only; never use this mode in a cluster")]
+    private static partial void LogLocalMode(ILogger logger);
+}

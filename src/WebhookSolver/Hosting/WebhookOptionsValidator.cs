@@ -1,0 +1,79 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+
+namespace WebhookSolver.Hosting;
+
+/// <summary>Checks the settings at start-up; each message names the flag that fixes it.</summary>
+internal sealed partial class WebhookOptionsValidator : IValidateOptions<WebhookOptions>
+{
+    public ValidateOptionsResult Validate(string? name, WebhookOptions options)
+    {
+        var failures = new List<string>();
+
+        if (options.SecurePort is < 0 or > 65535)
+        {
+            failures.Add($"--secure-port must be between 1 and 65535 (0 picks a free port), got {options.SecurePort}");
+        }
+
+        if (options.BindAddress is null)
+        {
+        }
+        else if (!IPAddress.TryParse(options.BindAddress, out var bind))
+        {
+            failures.Add($"--bind-address must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{options.BindAddress}'");
+        }
+        else if (options.Local && !IPAddress.IsLoopback(bind))
+        {
+            failures.Add($"--bind-address {options.BindAddress} is not allowed with --local: local mode skips authentication and binds 127.0.0.1 only");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.EffectiveGroupName))
+        {
+            failures.Add("--group-name is required: pass --group-name=<your group> or set GROUP_NAME (the same value as the Issuer's webhook.groupName)");
+        }
+        else if (!DnsSubdomain().IsMatch(options.EffectiveGroupName))
+        {
+            failures.Add($"--group-name '{options.EffectiveGroupName}' is not a DNS subdomain such as acme.example.com");
+        }
+
+        if (!DnsLabel().IsMatch(options.SolverName))
+        {
+            failures.Add($"--solver-name '{options.SolverName}' must be a lower-case DNS label such as route53");
+        }
+
+        var hasCert = !string.IsNullOrWhiteSpace(options.TlsCertFile);
+        var hasKey = !string.IsNullOrWhiteSpace(options.TlsPrivateKeyFile);
+        if (hasCert != hasKey)
+        {
+            failures.Add("--tls-cert-file and --tls-private-key-file must be given together");
+        }
+        else if (!hasCert && !options.Local)
+        {
+            failures.Add("--tls-cert-file and --tls-private-key-file are required outside --local (mount the serving certificate Secret and point both flags at it)");
+        }
+
+        if (options.LogFormat is not ("text" or "json"))
+        {
+            failures.Add($"--log-format must be 'text' or 'json', got '{options.LogFormat}'");
+        }
+
+        if (options.ChallengeTimeout <= TimeSpan.Zero || options.ChallengeTimeout > TimeSpan.FromSeconds(55))
+        {
+            failures.Add("--challenge-timeout must be between 1s and 55s (the apiserver cuts proxied calls at 60s)");
+        }
+
+        if (options.CertificateReloadInterval <= TimeSpan.Zero)
+        {
+            failures.Add("--certificate-reload-interval must be positive");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
+    private static partial Regex DnsSubdomain();
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+}

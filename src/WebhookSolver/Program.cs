@@ -1,0 +1,22 @@
+using WebhookSolver.Challenges;
+using WebhookSolver.Hosting;
+using WebhookSolver.Route53;
+
+return await WebhookHost.RunAsync(args,
+    addServices: builder =>
+    {
+        builder.AddWebhookHosting();
+        builder.Services.AddChallenges();
+        builder.Services.AddChallengeOpenApi();
+        builder.Services.AddRoute53Solver(builder.Configuration);
+    },
+    mapEndpoints: app =>
+    {
+        app.MapHealth();
+        app.MapOpenApi();
+        app.MapDiscovery();
+        app.MapChallenges();
+    });
+
+/// <summary>The entry point's type, for <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
+public partial class Program;
