@@ -1,5 +1,6 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Hosting;
+using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
 
 return await WebhookHost.RunAsync(args,
@@ -8,6 +9,7 @@ return await WebhookHost.RunAsync(args,
         builder.AddWebhookHosting();
         builder.Services.AddChallenges();
         builder.Services.AddChallengeOpenApi();
+        builder.Services.AddKubernetesClient();
         builder.Services.AddRoute53Solver(builder.Configuration);
     },
     mapEndpoints: app =>

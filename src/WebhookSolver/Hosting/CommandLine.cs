@@ -26,6 +26,23 @@ public static class CommandLine
         new("log-format", "Webhook:LogFormat", FlagKind.Text, "text", "console log format: text or json"),
         new("challenge-timeout", "Webhook:ChallengeTimeout", FlagKind.Duration, "25s", "longest time one Present or CleanUp may take"),
         new("certificate-reload-interval", "Webhook:CertificateReloadInterval", FlagKind.Duration, "5s", "how often the certificate files are checked for a new pair"),
+
+        // Front-proxy authentication and authorization (the aggregator's client certificate and identity headers).
+        new("requestheader-client-ca-file", "Authentication:ClientCaFile", FlagKind.Text, "from the extension-apiserver-authentication ConfigMap", "PEM CA bundle that signs the aggregator's front-proxy client certificate"),
+        new("requestheader-allowed-names", "Authentication:AllowedNames", FlagKind.Text, "from the ConfigMap (empty: any name)", "comma-separated common names allowed for the front-proxy certificate"),
+        new("requestheader-username-headers", "Authentication:UsernameHeaders", FlagKind.Text, "X-Remote-User", "comma-separated headers that carry the user name"),
+        new("requestheader-group-headers", "Authentication:GroupHeaders", FlagKind.Text, "X-Remote-Group", "comma-separated headers that carry the groups"),
+        new("requestheader-extra-headers-prefix", "Authentication:ExtraHeadersPrefixes", FlagKind.Text, "X-Remote-Extra-", "comma-separated header prefixes that carry extra user attributes"),
+        new("authorization-cache-ttl", "Authentication:AuthorizationCacheTtl", FlagKind.Duration, "10s", "how long a SubjectAccessReview answer (allowed or denied) is reused"),
+
+        // Route53.
+        new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, "0s", "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond --challenge-timeout)"),
+        new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Text, "4", "client-side rate limit for all Route53 calls of the process"),
+        new("route53-burst", "Route53:Burst", FlagKind.Number, "10", "Route53 calls allowed at once before the rate limit applies"),
+        new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, "200ms", "how long changes to one hosted zone are gathered into one batch (0: no batching)"),
+
+        // Metrics.
+        new("metrics-port", "Metrics:Port", FlagKind.Number, "9402", "plain-HTTP port serving only /metrics in Prometheus format (0: off; /metrics is also served on the secure port)"),
     ];
 
     /// <summary>Host settings that <c>WebApplicationFactory</c> and <c>dotnet run</c> pass as arguments.</summary>

@@ -1,0 +1,61 @@
+using System.Text.Json.Serialization;
+
+namespace WebhookSolver.Credentials;
+
+/// <summary>
+/// The Issuer's <c>webhook.config</c>: the same fields, with the same JSON names, as cert-manager's built-in
+/// <c>dns01.route53</c> block, so an Issuer moves to this webhook by moving that block.
+/// </summary>
+public sealed record Route53Config
+{
+    [JsonPropertyName("region")]
+    public string? Region { get; init; }
+
+    [JsonPropertyName("hostedZoneID")]
+    public string? HostedZoneID { get; init; }
+
+    [JsonPropertyName("accessKeyID")]
+    public string? AccessKeyID { get; init; }
+
+    [JsonPropertyName("accessKeyIDSecretRef")]
+    public SecretKeySelector? AccessKeyIDSecretRef { get; init; }
+
+    [JsonPropertyName("secretAccessKeySecretRef")]
+    public SecretKeySelector? SecretAccessKeySecretRef { get; init; }
+
+    [JsonPropertyName("role")]
+    public string? Role { get; init; }
+
+    [JsonPropertyName("auth")]
+    public Route53Auth? Auth { get; init; }
+}
+
+public sealed record SecretKeySelector
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("key")]
+    public string? Key { get; init; }
+}
+
+public sealed record Route53Auth
+{
+    [JsonPropertyName("kubernetes")]
+    public Route53KubernetesAuth? Kubernetes { get; init; }
+}
+
+public sealed record Route53KubernetesAuth
+{
+    [JsonPropertyName("serviceAccountRef")]
+    public ServiceAccountRef? ServiceAccountRef { get; init; }
+}
+
+public sealed record ServiceAccountRef
+{
+    [JsonPropertyName("name")]
+    public string? Name { get; init; }
+
+    [JsonPropertyName("audiences")]
+    public IReadOnlyList<string>? Audiences { get; init; }
+}
