@@ -1,0 +1,80 @@
+using System.Net;
+using WebhookSolver.Hosting;
+using WebhookSolver.Tests.TestSupport;
+
+namespace WebhookSolver.Tests.Hosting;
+
+public class StartupTests
+{
+    private static Task<int> RunAsync(params string[] args) =>
+        WebhookHost.RunAsync(args, builder => builder.AddWebhookHosting(), app => app.MapHealth());
+
+    [Theory]
+    [InlineData("--local", "--bind-address=0.0.0.0")]
+    [InlineData("--local", "--bind-address=10.1.2.3")]
+    [InlineData("--tls-cert-file=/tls/tls.crt", "--tls-private-key-file=/tls/tls.key")]
+    [InlineData("--group-name=acme.example.com")]
+    [InlineData("--local", "--group-name=Not_A_Group")]
+    [InlineData("--local", "--secure-port=70000")]
+    [InlineData("--local", "--log-format=xml")]
+    [InlineData("--local", "--challenge-timeout=90s")]
+    [InlineData("--no-such-flag")]
+    public async Task InvalidSettingsStopTheProcessWithExitCode2(params string[] args)
+    {
+        (await RunAsync(args)).Should().Be(WebhookHost.BadUsage);
+    }
+
+    [Fact]
+    public void TheValidatorNamesTheFlagThatFixesEachProblem()
+    {
+        var validator = new WebhookOptionsValidator();
+
+        var result = validator.Validate(null, new WebhookOptions { Local = false, BindAddress = "nope", SolverName = "Route53" });
+
+        result.Failures.Should().Contain(f => f.Contains("--group-name") && f.Contains("GROUP_NAME"))
+            .And.Contain(f => f.Contains("--bind-address"))
+            .And.Contain(f => f.Contains("--solver-name"))
+            .And.Contain(f => f.Contains("--tls-cert-file"));
+    }
+
+    [Fact]
+    public void LocalModeDefaultsToLoopbackAndTheExampleGroup()
+    {
+        var options = new WebhookOptions { Local = true };
+
+        options.EffectiveBindAddress.Should().Be(IPAddress.Loopback);
+        options.EffectiveGroupName.Should().Be("acme.example.com");
+        new WebhookOptionsValidator().Validate(null, options).Succeeded.Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task HelpExitsZero()
+    {
+        (await RunAsync("--help")).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task ReadinessIsFalseUntilTheServingCertificateLoads()
+    {
+        using var secret = new SecretDirectory();
+        using var factory = new WebhookFactory();
+        factory.Settings["Webhook:TlsCertFile"] = Path.Combine(secret.Root, "tls.crt");
+        factory.Settings["Webhook:TlsPrivateKeyFile"] = Path.Combine(secret.Root, "tls.key");
+        factory.Settings["Webhook:CertificateReloadInterval"] = "00:00:00.050";
+        using var client = factory.CreateClient();
+
+        (await client.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        (await client.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        using var authority = TestCertificates.CreateAuthority("ca");
+        secret.Publish(TestCertificates.CreateLeaf(authority, "webhook", TestCertificates.ServerAuth));
+        var status = HttpStatusCode.ServiceUnavailable;
+        for (var i = 0; i < 100 && status != HttpStatusCode.OK; i++)
+        {
+            await Task.Delay(50);
+            status = (await client.GetAsync("/readyz")).StatusCode;
+        }
+
+        status.Should().Be(HttpStatusCode.OK);
+    }
+}
