@@ -14,7 +14,9 @@ return await WebhookHost.RunAsync(args,
     },
     mapEndpoints: app =>
     {
+        app.UseMetricsPort();
         app.MapHealth();
+        app.MapMetrics();
         app.MapOpenApi();
         app.MapDiscovery();
         app.MapChallenges();

@@ -51,7 +51,7 @@ public static partial class ChallengeEndpoints
         KubernetesStatus.Result(StatusCodes.Status404NotFound, "NotFound", "the server could not find the requested resource");
 
     private static async Task<IResult> CreateAsync(
-        HttpContext http, ISolver solver, IOptions<WebhookOptions> options, TimeProvider time, ILoggerFactory loggers)
+        HttpContext http, ISolver solver, IOptions<WebhookOptions> options, TimeProvider time, WebhookMetrics metrics, ILoggerFactory loggers)
     {
         var body = await ReadBodyAsync(http.Request, HostingExtensions.MaxRequestBodyBytes, http.RequestAborted);
         if (body is null)
@@ -83,7 +83,9 @@ public static partial class ChallengeEndpoints
         var logger = loggers.CreateLogger(typeof(ChallengeEndpoints));
         using var scope = ChallengeScope(logger, request.Action, request.DnsName, request.ResolvedFQDN, request.ResolvedZone, request.ResourceNamespace);
 
+        var started = time.GetTimestamp();
         var response = await SolveAsync(solver, request, options.Value.ChallengeTimeout, time, logger, http.RequestAborted);
+        metrics.ChallengeAnswered(request.Action, response.Success, time.GetElapsedTime(started));
         var answer = payload with { ApiVersion = ChallengePayload.GroupVersion, Kind = ChallengePayload.KindName, Response = response };
         return TypedResults.Json(answer, ChallengeJsonContext.Default.ChallengePayload, statusCode: StatusCodes.Status201Created);
     }

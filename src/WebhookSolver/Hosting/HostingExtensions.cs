@@ -40,6 +40,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton<ServingCertificate>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ServingCertificate>());
 
+        builder.Services.AddWebhookMetrics(builder.Configuration);
         builder.WebHost.ConfigureKestrel(ConfigureKestrel);
         return builder;
     }
@@ -48,6 +49,7 @@ public static class HostingExtensions
     {
         var options = kestrel.ApplicationServices.GetRequiredService<IOptions<WebhookOptions>>().Value;
         var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
+        var metrics = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
 
         kestrel.AddServerHeader = false;
         kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
@@ -68,6 +70,11 @@ public static class HostingExtensions
                 CheckCertificateRevocation = false,
             });
         });
+
+        if (metrics.Port > 0)
+        {
+            kestrel.Listen(options.EffectiveBindAddress, metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
+        }
     }
 
     /// <summary>Kubelet probes: no client certificate, never dependent on AWS.</summary>

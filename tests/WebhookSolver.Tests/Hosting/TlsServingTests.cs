@@ -14,7 +14,7 @@ public sealed class TlsServingTests : IDisposable
     private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("serving-ca");
     private readonly SecretDirectory _secret = new();
     private readonly WebhookFactory _factory = new();
-    private readonly int _port = FreePort();
+    private readonly int _port = Ports.Free();
 
     public TlsServingTests()
     {
@@ -158,12 +158,6 @@ public sealed class TlsServingTests : IDisposable
         return new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(10) };
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
 
 /// <summary>

@@ -17,7 +17,7 @@ public sealed class WebhookFactory : WebApplicationFactory<Program>
     public RecordingSolver Solver { get; } = new();
 
     /// <summary>Settings applied on top of local mode, as configuration keys (e.g. Webhook:SolverName).</summary>
-    public Dictionary<string, string?> Settings { get; } = new() { ["Webhook:Local"] = "true" };
+    public Dictionary<string, string?> Settings { get; } = new() { ["Webhook:Local"] = "true", ["Metrics:Port"] = "0" };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

@@ -1,0 +1,17 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace WebhookSolver.Tests.TestSupport;
+
+public static class Ports
+{
+    /// <summary>A loopback port free at the time of asking.</summary>
+    public static int Free()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public static string FreeText() => Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
