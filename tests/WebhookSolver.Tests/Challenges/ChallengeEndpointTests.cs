@@ -229,4 +229,20 @@ public sealed class ChallengeEndpointTests : IDisposable
         status.Should().Be(HttpStatusCode.Created);
         old.Should().Be(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task EachChallengeIsLoggedOnceInAScopeNamingItsRecord()
+    {
+        _factory.Solver.Failure = new SolverException("zone not found");
+
+        await PostAsync(Payload("cleanup-issuer-serviceaccount.json"));
+
+        var failure = _factory.Logs.Entries.Should().ContainSingle(entry => entry.EventId.Id == 2002).Subject;
+        failure.Message.Should().Be("CleanUp failed: zone not found");
+        failure.Scope.Should().Contain(new KeyValuePair<string, object?>("Action", "CleanUp"))
+            .And.Contain(new KeyValuePair<string, object?>("DnsName", "www.example.org"))
+            .And.Contain(new KeyValuePair<string, object?>("ResolvedFQDN", "_acme-challenge.www.example.org."))
+            .And.Contain(new KeyValuePair<string, object?>("ResolvedZone", "example.org."))
+            .And.Contain(new KeyValuePair<string, object?>("ResourceNamespace", "team-a"));
+    }
 }

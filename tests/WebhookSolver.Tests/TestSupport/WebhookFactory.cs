@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Tests.TestSupport;
@@ -16,6 +17,8 @@ public sealed class WebhookFactory : WebApplicationFactory<Program>
 {
     public RecordingSolver Solver { get; } = new();
 
+    public CapturingLoggerProvider Logs { get; } = new();
+
     /// <summary>Settings applied on top of local mode, as configuration keys (e.g. Webhook:SolverName).</summary>
     public Dictionary<string, string?> Settings { get; } = new() { ["Webhook:Local"] = "true", ["Metrics:Port"] = "0" };
 
@@ -26,6 +29,7 @@ public sealed class WebhookFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
+        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<ISolver>();
