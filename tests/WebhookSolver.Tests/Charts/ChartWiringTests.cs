@@ -132,7 +132,7 @@ public partial class ChartWiringTests
 
         Deployment.Should().Contain("securityContext:\n        {{- toYaml .Values.podSecurityContext | nindent 8 }}");
         Deployment.Should().Contain("securityContext:\n            {{- toYaml .Values.securityContext | nindent 12 }}");
-        Deployment.Should().Contain("name: AWS_EC2_METADATA_DISABLED").And.Contain("{{- if .Values.aws.disableEC2Metadata }}");
+        Deployment.Should().Contain("- name: AWS_EC2_METADATA_DISABLED\n              value: {{ .Values.aws.disableEC2Metadata | quote }}\n");
         ((IReadOnlyDictionary<string, object?>)ChartFiles.Values["aws"]!)["disableEC2Metadata"].Should().Be(true);
     }
 
