@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using WebhookSolver.Hosting;
+using WebhookSolver.Tests.Charts;
+
+namespace WebhookSolver.Tests.Packaging;
+
+/// <summary>The image is built the way CI publishes, from pinned bases, and runs without root or a shell.</summary>
+public partial class DockerfileTests
+{
+    private static readonly string Dockerfile = ChartFiles.ReadRepoFile("Dockerfile");
+
+    private static IReadOnlyList<string> Instructions { get; } = Dockerfile.Split('\n')
+        .Select(line => line.Trim())
+        .Where(line => line.Length > 0 && !line.StartsWith('#'))
+        .ToList();
+
+    /// <summary>The instructions of the last stage: what the running image is made of.</summary>
+    private static IReadOnlyList<string> FinalStage =>
+        Instructions.Skip(Instructions.ToList().FindLastIndex(i => i.StartsWith("FROM ", StringComparison.Ordinal))).ToList();
+
+    [Fact]
+    public void TheImageIsBuiltInStagesFromBaseImagesPinnedToFixedVersions()
+    {
+        var froms = Instructions.Where(i => i.StartsWith("FROM ", StringComparison.Ordinal)).ToList();
+        froms.Should().HaveCountGreaterThanOrEqualTo(2);
+        froms[0].Should().EndWith(" AS build");
+
+        var images = BaseImageArgument().Matches(Dockerfile).ToDictionary(m => m.Groups["name"].Value, m => m.Groups["image"].Value);
+        images.Keys.Should().BeEquivalentTo("SDK_IMAGE", "RUNTIME_IMAGE");
+        images.Values.Should().OnlyContain(image => FixedVersionTag().IsMatch(image), "floating tags such as 10.0 or latest change under a release");
+        images["SDK_IMAGE"].Should().StartWith("mcr.microsoft.com/dotnet/sdk:");
+        images["RUNTIME_IMAGE"].Should().StartWith("mcr.microsoft.com/dotnet/aspnet:").And.Contain("chiseled");
+    }
+
+    [Fact]
+    public void TheRunningImageHasNoShellStepsAndRunsAsTheChartsNonRootUser()
+    {
+        FinalStage.Should().NotContain(i => i.StartsWith("RUN ", StringComparison.Ordinal), "the chiseled runtime image has no shell");
+        var user = FinalStage.Single(i => i.StartsWith("USER ", StringComparison.Ordinal))["USER ".Length..].Split(':');
+        user.Should().OnlyContain(id => int.Parse(id, CultureInfo.InvariantCulture) > 0, "Kubernetes can only verify runAsNonRoot for a numeric user");
+
+        var pod = (IReadOnlyDictionary<string, object?>)ChartFiles.Values["podSecurityContext"]!;
+        pod["runAsUser"].Should().Be(long.Parse(user[0], CultureInfo.InvariantCulture));
+        pod["runAsGroup"].Should().Be(long.Parse(user[1], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void TheEntrypointRunsThePublishedAssemblyInExecForm()
+    {
+        FinalStage.Should().Contain("ENTRYPOINT [\"dotnet\", \"/app/WebhookSolver.dll\"]");
+        ChartFiles.ReadRepoFile("src/WebhookSolver/WebhookSolver.csproj").Should().Contain("<AssemblyName>WebhookSolver</AssemblyName>");
+        FinalStage.Should().Contain("COPY --from=build /app ./");
+    }
+
+    [Fact]
+    public void TheImagePublishesWithTheSameScriptCiRuns()
+    {
+        Instructions.Should().Contain("RUN bash build/publish.sh /app");
+        ChartFiles.ReadRepoFile("build/publish.sh").Should().Contain("dotnet publish src/WebhookSolver/WebhookSolver.csproj");
+        ChartFiles.ReadRepoFile(".ci/checks/publish.sh").Should().Contain("bash build/publish.sh \"$out\"");
+    }
+
+    [Fact]
+    public void TheExposedPortsAreTheServersDefaults()
+    {
+        var exposed = FinalStage.Single(i => i.StartsWith("EXPOSE ", StringComparison.Ordinal))["EXPOSE ".Length..].Split(' ');
+
+        exposed.Should().BeEquivalentTo(
+            CommandLine.Flags.Single(f => f.Name == "secure-port").Default,
+            CommandLine.Flags.Single(f => f.Name == "metrics-port").Default);
+    }
+
+    [GeneratedRegex(@"^ARG (?<name>\w+_IMAGE)=(?<image>\S+)$", RegexOptions.Multiline)]
+    private static partial Regex BaseImageArgument();
+
+    [GeneratedRegex(@":\d+\.\d+\.\d+(-[a-z0-9.-]+)?(@sha256:[a-f0-9]{64})?$")]
+    private static partial Regex FixedVersionTag();
+}
