@@ -35,13 +35,16 @@ internal sealed class ChainHarness : IAsyncDisposable
     public AwsCredentialChain Chain { get; }
 
     /// <param name="environment">as in <see cref="CredentialPlanTests.ParseEnvironment"/>; the STS override defaults to the fake</param>
-    public static async Task<ChainHarness> StartAsync(string environment = "", Uri? stsEndpoint = null)
+    public static Task<ChainHarness> StartAsync(string environment = "", Uri? stsEndpoint = null) =>
+        StartAsync(sts => CredentialPlanTests.ParseEnvironment(environment) with { StsEndpointOverride = stsEndpoint ?? sts.BaseAddress });
+
+    /// <param name="environment">the pod environment, given the fake STS (e.g. read from the process once it points there)</param>
+    public static async Task<ChainHarness> StartAsync(Func<FakeSts, AwsEnvironment> environment)
     {
         var time = new ManualTimeProvider();
         var kubernetes = await FakeKubernetesApi.StartAsync();
         var sts = await FakeSts.StartAsync(time);
-        var env = CredentialPlanTests.ParseEnvironment(environment) with { StsEndpointOverride = stsEndpoint ?? sts.BaseAddress };
-        return new ChainHarness(kubernetes, sts, time, env);
+        return new ChainHarness(kubernetes, sts, time, environment(sts));
     }
 
     /// <summary>A loopback URL nothing listens on: a service that is down.</summary>
