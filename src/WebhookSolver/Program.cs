@@ -1,4 +1,5 @@
 using WebhookSolver.Challenges;
+using WebhookSolver.Credentials;
 using WebhookSolver.Hosting;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
@@ -10,6 +11,7 @@ return await WebhookHost.RunAsync(args,
         builder.Services.AddChallenges();
         builder.Services.AddChallengeOpenApi();
         builder.Services.AddKubernetesClient();
+        builder.Services.AddAwsCredentials();
         builder.Services.AddRoute53Solver(builder.Configuration);
     },
     mapEndpoints: app =>

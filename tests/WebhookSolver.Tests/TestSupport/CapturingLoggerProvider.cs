@@ -17,7 +17,11 @@ public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalS
 
     public ConcurrentQueue<CapturedLog> Entries { get; } = new();
 
-    public string AllText => string.Join("\n", Entries.Select(entry => entry.Text));
+    /// <summary>Each entry as one line: level, category, event id, message, exception and scope.</summary>
+    public IReadOnlyList<string> Lines => [.. Entries.Select(entry => $"{entry.Level} {entry.Category}[{entry.EventId.Id}] {entry.Text}")];
+
+    /// <summary>A logger factory writing here at every level, for code built outside a host.</summary>
+    public ILoggerFactory Factory() => LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(this));
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 

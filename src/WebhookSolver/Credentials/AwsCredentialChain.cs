@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using System.Text;
+using Amazon.Runtime;
+using WebhookSolver.Challenges;
+using WebhookSolver.Kubernetes;
+
+namespace WebhookSolver.Credentials;
+
+/// <summary>
+/// The credential chain of <c>credentials.md</c>: ServiceAccount token → AssumeRoleWithWebIdentity; static keys
+/// from the config or Secrets in <c>resourceNamespace</c>; the pod's ambient identity when allowed; then
+/// AssumeRole for <c>role</c>. STS results are cached per configuration.
+/// </summary>
+internal sealed partial class AwsCredentialChain(
+    KubernetesResources kubernetes,
+    SecurityTokenService sts,
+    AmbientCredentials ambient,
+    StsCredentialCache cache,
+    AwsEnvironment environment,
+    ILogger<AwsCredentialChain> logger) : ICredentialSource
+{
+    public static readonly IReadOnlyList<string> DefaultAudiences = ["sts.amazonaws.com"];
+
+    /// <summary>What cert-manager's built-in solver asks for; the token only has to outlive one STS call.</summary>
+    public const long TokenExpirationSeconds = 600;
+
+    private sealed record WebIdentityKey(string Namespace, string ServiceAccount, string Audiences, string Role, string Region, Uri Endpoint);
+
+    private sealed record AssumeRoleKey(string SourceFingerprint, string Role, string Region, Uri Endpoint);
+
+    public async ValueTask<AwsIdentity> GetAsync(ChallengeRequest request, Route53Config config, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(config);
+        var plan = CredentialPlan.For(config, request.AllowAmbientCredentials, environment);
+        var namespaceName = request.ResourceNamespace;
+
+        var credentials = plan.Source switch
+        {
+            CredentialSourceKind.ServiceAccountToken => await WebIdentityAsync(namespaceName, config, plan, cancellationToken).ConfigureAwait(false),
+            CredentialSourceKind.StaticKeys => await StaticKeysAsync(namespaceName, config, cancellationToken).ConfigureAwait(false),
+            _ => await ambient.GetAsync(cancellationToken).ConfigureAwait(false),
+        };
+
+        if (plan.Sts == StsCall.AssumeRole)
+        {
+            var role = config.Role!;
+            var key = new AssumeRoleKey(Fingerprint(credentials), role, plan.Region!, plan.StsEndpoint!);
+            var source = credentials;
+            var (assumed, cached) = await cache.GetAsync(
+                key,
+                token => sts.AssumeRoleAsync(source, role, plan.Region!, plan.StsEndpoint!, token),
+                cancellationToken).ConfigureAwait(false);
+            LogAssumedRole(namespaceName, plan.Source, role, plan.StsEndpoint!, cached);
+            credentials = assumed.Credentials;
+        }
+
+        LogResolved(namespaceName, plan.Source, plan.Sts, plan.Region ?? "(none: standard partition)");
+        return new AwsIdentity(credentials, plan.Region);
+    }
+
+    private async Task<ImmutableCredentials> WebIdentityAsync(
+        string namespaceName, Route53Config config, CredentialPlan plan, CancellationToken cancellationToken)
+    {
+        var reference = config.Auth!.Kubernetes!.ServiceAccountRef!;
+        var serviceAccount = reference.Name!;
+        var audiences = reference.Audiences is { Count: > 0 } given ? given : DefaultAudiences;
+        var role = config.Role!;
+        var key = new WebIdentityKey(namespaceName, serviceAccount, string.Join('\n', audiences), role, plan.Region!, plan.StsEndpoint!);
+        var (result, cached) = await cache.GetAsync(
+            key,
+            async token =>
+            {
+                var webIdentityToken = await kubernetes.CreateServiceAccountTokenAsync(
+                    namespaceName, serviceAccount, audiences, TokenExpirationSeconds, token).ConfigureAwait(false);
+                return await sts.AssumeRoleWithWebIdentityAsync(webIdentityToken, role, plan.Region!, plan.StsEndpoint!, token)
+                    .ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+        LogAssumedRoleWithWebIdentity(namespaceName, serviceAccount, role, plan.StsEndpoint!, cached);
+        return result.Credentials;
+    }
+
+    /// <summary>Read on every challenge, so a rotated Secret takes effect at once.</summary>
+    private async Task<ImmutableCredentials> StaticKeysAsync(string namespaceName, Route53Config config, CancellationToken cancellationToken)
+    {
+        var secretRef = config.SecretAccessKeySecretRef!;
+        var secret = await kubernetes.ReadSecretAsync(namespaceName, secretRef.Name!, cancellationToken).ConfigureAwait(false);
+        var secretAccessKey = KubernetesResources.SecretValue(secret, secretRef.Name!, secretRef.Key!);
+
+        string accessKeyId;
+        if (config.AccessKeyIDSecretRef is { Name: { } idSecret, Key: { } idKey })
+        {
+            var holder = idSecret == secretRef.Name
+                ? secret
+                : await kubernetes.ReadSecretAsync(namespaceName, idSecret, cancellationToken).ConfigureAwait(false);
+            accessKeyId = KubernetesResources.SecretValue(holder, idSecret, idKey);
+        }
+        else
+        {
+            accessKeyId = config.AccessKeyID!;
+        }
+
+        return new ImmutableCredentials(accessKeyId, secretAccessKey, null);
+    }
+
+    /// <summary>Identifies source credentials in a cache key without keeping them readable there.</summary>
+    private static string Fingerprint(ImmutableCredentials credentials)
+    {
+        var text = $"{credentials.AccessKey}\0{credentials.SecretKey}\0{credentials.Token}";
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug,
+        Message = "AWS credentials for namespace {Namespace}: source {Source}, STS {Sts}, region {Region}")]
+    private partial void LogResolved(string @namespace, CredentialSourceKind source, StsCall sts, string region);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Debug,
+        Message = "Assumed role {Role} on {Source} credentials for namespace {Namespace} via {Endpoint} (cached: {Cached})")]
+    private partial void LogAssumedRole(string @namespace, CredentialSourceKind source, string role, Uri endpoint, bool cached);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug,
+        Message = "Assumed role {Role} with the token of ServiceAccount {Namespace}/{ServiceAccount} via {Endpoint} (cached: {Cached})")]
+    private partial void LogAssumedRoleWithWebIdentity(string @namespace, string serviceAccount, string role, Uri endpoint, bool cached);
+}

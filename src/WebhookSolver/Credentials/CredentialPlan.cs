@@ -1,0 +1,130 @@
+using Amazon;
+using WebhookSolver.Challenges;
+
+namespace WebhookSolver.Credentials;
+
+/// <summary>Where the base credentials come from (first match wins, <c>credentials.md</c>).</summary>
+internal enum CredentialSourceKind
+{
+    /// <summary>A TokenRequest for <c>auth.kubernetes.serviceAccountRef</c>, exchanged with STS.</summary>
+    ServiceAccountToken,
+
+    /// <summary><c>accessKeyID</c>/<c>accessKeyIDSecretRef</c> with <c>secretAccessKeySecretRef</c>.</summary>
+    StaticKeys,
+
+    /// <summary>The pod's AWS default chain (environment, shared files, IRSA, Pod Identity, instance metadata).</summary>
+    Ambient,
+}
+
+/// <summary>The STS call the webhook itself makes (IRSA's call is made by the SDK's default chain).</summary>
+internal enum StsCall
+{
+    None,
+    AssumeRole,
+    AssumeRoleWithWebIdentity,
+}
+
+/// <summary>
+/// The decision table of <c>credentials.md</c> as a pure function: config × allowAmbientCredentials × environment →
+/// credential source, STS call, region and STS endpoint — or the error the user sees.
+/// </summary>
+/// <param name="Region">signing region of the identity; null: Route53 uses the standard partition</param>
+/// <param name="StsEndpoint">set exactly when <paramref name="Sts"/> is not <see cref="StsCall.None"/></param>
+internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, string? Region, Uri? StsEndpoint)
+{
+    /// <summary>The role session name the built-in solver uses; CloudTrail filters rely on it.</summary>
+    public const string RoleSessionName = "cert-manager";
+
+    public const string EmptyCredentialsMessage =
+        "empty credentials; perhaps you meant to enable ambient credentials? " +
+        "(cert-manager allows the pod's own AWS identity for ClusterIssuers, and for Issuers only with " +
+        "--issuer-ambient-credentials; otherwise set accessKeyIDSecretRef and secretAccessKeySecretRef, " +
+        "or auth.kubernetes.serviceAccountRef with role)";
+
+    /// <exception cref="SolverException">ambient credentials are needed but not allowed, or STS is needed without a region</exception>
+    public static CredentialPlan For(Route53Config config, bool allowAmbientCredentials, AwsEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(environment);
+
+        CredentialSourceKind source;
+        if (config.Auth?.Kubernetes?.ServiceAccountRef is not null)
+        {
+            source = CredentialSourceKind.ServiceAccountToken;
+        }
+        else if (HasAccessKeyID(config) && HasSecretAccessKey(config))
+        {
+            source = CredentialSourceKind.StaticKeys;
+        }
+        else if (allowAmbientCredentials)
+        {
+            source = CredentialSourceKind.Ambient;
+        }
+        else
+        {
+            throw new SolverException(EmptyCredentialsMessage);
+        }
+
+        var sts = source == CredentialSourceKind.ServiceAccountToken ? StsCall.AssumeRoleWithWebIdentity
+            : config.Role is not null ? StsCall.AssumeRole
+            : StsCall.None;
+
+        if (config.Region is { } configured && !IsRegionName(configured))
+        {
+            throw new SolverException($"region \"{configured}\" is not an AWS region name; use one like us-east-1 or eu-central-1");
+        }
+
+        var region = ResolveRegion(config.Region, source == CredentialSourceKind.Ambient, environment);
+        Uri? endpoint = null;
+        if (sts != StsCall.None)
+        {
+            if (region is null)
+            {
+                throw new SolverException(
+                    "no AWS region for STS, which is regional and needed for " +
+                    (sts == StsCall.AssumeRole ? "role" : "auth.kubernetes.serviceAccountRef") +
+                    ": set \"region\" in the solver config (e.g. us-east-1), or AWS_REGION in the webhook's pod");
+            }
+
+            endpoint = environment.StsEndpointOverride ?? RegionalStsEndpoint(region);
+        }
+
+        return new CredentialPlan(source, sts, region, endpoint);
+    }
+
+    /// <summary>
+    /// The region rules: for ambient credentials the pod's <c>AWS_REGION</c>/<c>AWS_DEFAULT_REGION</c> win over
+    /// <c>config.region</c> (IRSA and Pod Identity inject them); otherwise the config wins; then the environment,
+    /// then the shared config profile.
+    /// </summary>
+    public static string? ResolveRegion(string? configRegion, bool ambient, AwsEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (ambient && environment.EnvironmentRegion is { } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+
+        return configRegion ?? environment.EnvironmentRegion ?? environment.ProfileRegion;
+    }
+
+    /// <summary><c>https://sts.&lt;region&gt;.&lt;partition DNS suffix&gt;</c> (<c>amazonaws.com.cn</c> in China, and so on).</summary>
+    public static Uri RegionalStsEndpoint(string region)
+    {
+        var suffix = RegionEndpoint.GetBySystemName(region).PartitionDnsSuffix;
+        if (string.IsNullOrEmpty(suffix))
+        {
+            suffix = "amazonaws.com";
+        }
+
+        return new Uri($"https://sts.{region}.{suffix}");
+    }
+
+    private static bool IsRegionName(string region) =>
+        region.Length <= 64 && region.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+
+    internal static bool HasAccessKeyID(Route53Config config) =>
+        config.AccessKeyID is not null || config.AccessKeyIDSecretRef?.Name is not null;
+
+    internal static bool HasSecretAccessKey(Route53Config config) => config.SecretAccessKeySecretRef?.Name is not null;
+}

@@ -1,0 +1,23 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebhookSolver.Kubernetes;
+
+namespace WebhookSolver.Credentials;
+
+public static class CredentialsExtensions
+{
+    /// <summary>
+    /// The credential chain behind <see cref="ICredentialSource"/>. Needs <c>AddKubernetesClient</c> for Secrets
+    /// and ServiceAccount tokens. The pod's AWS environment is read once, at first use.
+    /// </summary>
+    public static IServiceCollection AddAwsCredentials(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(_ => AwsEnvironment.FromProcess());
+        services.TryAddSingleton<KubernetesResources>();
+        services.TryAddSingleton<SecurityTokenService>();
+        services.TryAddSingleton<AmbientCredentials>();
+        services.TryAddSingleton<StsCredentialCache>();
+        services.TryAddSingleton<ICredentialSource, AwsCredentialChain>();
+        return services;
+    }
+}

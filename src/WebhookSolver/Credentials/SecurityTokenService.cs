@@ -1,0 +1,115 @@
+using System.Net.Sockets;
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using Amazon.SecurityToken.Model;
+using WebhookSolver.Challenges;
+
+namespace WebhookSolver.Credentials;
+
+/// <summary>Temporary credentials and when STS says they expire.</summary>
+internal sealed record TemporaryCredentials(ImmutableCredentials Credentials, DateTimeOffset Expiration);
+
+/// <summary>
+/// AssumeRole and AssumeRoleWithWebIdentity against one regional STS endpoint (or the
+/// <c>AWS_ENDPOINT_URL_STS</c> override), with cert-manager's wording for failures.
+/// </summary>
+internal sealed class SecurityTokenService(TimeProvider time)
+{
+    /// <summary>What STS grants when it does not say: its default session length.</summary>
+    private static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
+
+    public async Task<TemporaryCredentials> AssumeRoleAsync(
+        ImmutableCredentials source, string role, string region, Uri endpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        AWSCredentials signing = source.UseToken
+            ? new SessionAWSCredentials(source.AccessKey, source.SecretKey, source.Token)
+            : new BasicAWSCredentials(source.AccessKey, source.SecretKey);
+        using var client = new AmazonSecurityTokenServiceClient(signing, Config(region, endpoint));
+        try
+        {
+            var response = await client.AssumeRoleAsync(
+                new AssumeRoleRequest { RoleArn = role, RoleSessionName = CredentialPlan.RoleSessionName },
+                cancellationToken).ConfigureAwait(false);
+            return Convert(response.Credentials, "unable to assume role");
+        }
+        catch (Exception e) when (e is not SolverException && !cancellationToken.IsCancellationRequested)
+        {
+            throw Failure("unable to assume role", role, endpoint, e);
+        }
+    }
+
+    public async Task<TemporaryCredentials> AssumeRoleWithWebIdentityAsync(
+        string webIdentityToken, string role, string region, Uri endpoint, CancellationToken cancellationToken)
+    {
+        // The token is the proof of identity: STS takes this call unsigned.
+        using var client = new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), Config(region, endpoint));
+        try
+        {
+            var response = await client.AssumeRoleWithWebIdentityAsync(
+                new AssumeRoleWithWebIdentityRequest
+                {
+                    RoleArn = role,
+                    RoleSessionName = CredentialPlan.RoleSessionName,
+                    WebIdentityToken = webIdentityToken,
+                },
+                cancellationToken).ConfigureAwait(false);
+            return Convert(response.Credentials, "unable to assume role with web identity");
+        }
+        catch (Exception e) when (e is not SolverException && !cancellationToken.IsCancellationRequested)
+        {
+            throw Failure("unable to assume role with web identity", role, endpoint, e);
+        }
+    }
+
+    private static AmazonSecurityTokenServiceConfig Config(string region, Uri endpoint) => new()
+    {
+        ServiceURL = endpoint.ToString(),
+        AuthenticationRegion = region,
+        MaxErrorRetry = 2,
+        Timeout = TimeSpan.FromSeconds(10),
+    };
+
+    private TemporaryCredentials Convert(Amazon.SecurityToken.Model.Credentials? credentials, string prefix)
+    {
+        if (credentials is not { AccessKeyId.Length: > 0, SecretAccessKey.Length: > 0 })
+        {
+            throw new SolverException($"{prefix}: STS returned no credentials");
+        }
+
+        var expiration = credentials.Expiration is { } at
+            ? new DateTimeOffset(DateTime.SpecifyKind(at.ToUniversalTime(), DateTimeKind.Utc))
+            : time.GetUtcNow() + DefaultLifetime;
+        return new TemporaryCredentials(
+            new ImmutableCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken),
+            expiration);
+    }
+
+    /// <summary>STS's code and message (they name the role and the missing permission, never a key or token); no request id.</summary>
+    private static SolverException Failure(string prefix, string role, Uri endpoint, Exception e) => e switch
+    {
+        AmazonServiceException { ErrorCode.Length: > 0 } service => new SolverException(
+            $"{prefix}: {service.ErrorCode}: {service.Message} (role {role}, STS endpoint {endpoint.GetLeftPart(UriPartial.Authority)})", e),
+        _ when Unreachable(e) is { } reason => new SolverException(
+            $"{prefix}: cannot reach STS at {endpoint.GetLeftPart(UriPartial.Authority)}: {reason}; check the region and the pod's network access to STS", e),
+        _ => new SolverException($"{prefix}: {e.Message} (role {role})", e),
+    };
+
+    private static string? Unreachable(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case SocketException socket:
+                    return socket.Message;
+                case HttpRequestException http when http.InnerException is null:
+                    return http.Message;
+                case TimeoutException or TaskCanceledException:
+                    return "the request timed out";
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,66 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using WebhookSolver.Credentials;
+using WebhookSolver.Kubernetes;
+using WebhookSolver.Tests.TestSupport;
+
+namespace WebhookSolver.Tests.Credentials;
+
+/// <summary>The credential chain wired to a fake Kubernetes API and a fake STS (reached through the STS endpoint override).</summary>
+internal sealed class ChainHarness : IAsyncDisposable
+{
+    private readonly AmbientCredentials _ambient = new();
+
+    private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, ManualTimeProvider time, AwsEnvironment environment)
+    {
+        Kubernetes = kubernetes;
+        Sts = sts;
+        Time = time;
+        Cache = new StsCredentialCache(time);
+        Chain = new AwsCredentialChain(
+            new KubernetesResources(kubernetes.Client()),
+            new SecurityTokenService(time),
+            _ambient,
+            Cache,
+            environment,
+            Logs.Factory().CreateLogger<AwsCredentialChain>());
+    }
+
+    public FakeKubernetesApi Kubernetes { get; }
+    public FakeSts Sts { get; }
+    public ManualTimeProvider Time { get; }
+    public CapturingLoggerProvider Logs { get; } = new();
+    public StsCredentialCache Cache { get; }
+    public AwsCredentialChain Chain { get; }
+
+    /// <param name="environment">as in <see cref="CredentialPlanTests.ParseEnvironment"/>; the STS override defaults to the fake</param>
+    public static Task<ChainHarness> StartAsync(string environment = "", Uri? stsEndpoint = null) =>
+        StartAsync(sts => CredentialPlanTests.ParseEnvironment(environment) with { StsEndpointOverride = stsEndpoint ?? sts.BaseAddress });
+
+    /// <param name="environment">the pod environment, given the fake STS (e.g. read from the process once it points there)</param>
+    public static async Task<ChainHarness> StartAsync(Func<FakeSts, AwsEnvironment> environment)
+    {
+        var time = new ManualTimeProvider();
+        var kubernetes = await FakeKubernetesApi.StartAsync();
+        var sts = await FakeSts.StartAsync(time);
+        return new ChainHarness(kubernetes, sts, time, environment(sts));
+    }
+
+    /// <summary>A loopback URL nothing listens on: a service that is down.</summary>
+    public static Uri ClosedPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return new Uri($"http://127.0.0.1:{port}/");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _ambient.Dispose();
+        await Kubernetes.DisposeAsync();
+        await Sts.DisposeAsync();
+    }
+}
