@@ -80,6 +80,13 @@ public static class CommandLine
                 continue;
             }
 
+            if (name.Contains(':', StringComparison.Ordinal) || name.Any(char.IsUpper))
+            {
+                // A configuration key (--Route53:Burst=20), as ASP.NET's own command line accepts; flags are lower case.
+                settings[name] = value ?? (i + 1 < args.Count ? args[++i] : "");
+                continue;
+            }
+
             var flag = Flags.FirstOrDefault(f => f.Name == name);
             if (flag is null)
             {
