@@ -32,8 +32,12 @@ internal sealed record ResourceRecordSet(
         && string.Equals(Type, other.Type, StringComparison.OrdinalIgnoreCase)
         && string.Equals(SetIdentifier, other.SetIdentifier, StringComparison.Ordinal);
 
-    public bool ContentEquals(ResourceRecordSet other) =>
-        SameSetAs(other) && Ttl == other.Ttl && MultiValueAnswer == other.MultiValueAnswer && Values.SequenceEqual(other.Values, StringComparer.Ordinal);
+    /// <summary>Same set with the same TTL and values: what an exact-match DELETE compares.</summary>
+    public bool Equals(ResourceRecordSet? other) =>
+        other is not null && SameSetAs(other) && Ttl == other.Ttl && MultiValueAnswer == other.MultiValueAnswer
+        && HasOtherRoutingPolicy == other.HasOtherRoutingPolicy && Values.SequenceEqual(other.Values, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(DnsName.Normalize(Name), Type.ToUpperInvariant(), SetIdentifier, Ttl);
 }
 
 internal enum ChangeAction { Create, Delete, Upsert }
