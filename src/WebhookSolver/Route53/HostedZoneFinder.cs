@@ -120,7 +120,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
                 zones.Add(zone);
             }
 
-            if (past || !answer.IsTruncated || answer.NextDnsName is null)
+            if (past || !answer.IsTruncated || answer.NextDnsName is null || !Reversed(answer.NextDnsName).StartsWith(prefix, StringComparison.Ordinal))
             {
                 break;
             }
