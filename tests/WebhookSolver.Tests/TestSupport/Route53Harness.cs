@@ -51,7 +51,14 @@ public sealed class Route53Harness : IAsyncDisposable
     {
         var fake = await FakeRoute53.StartAsync(signingRegion);
         fake.AddCredentials(AccessKey, SecretKey);
-        var values = FastSettings(fake.Endpoint);
+        return new Route53Harness(fake, BuildServices(fake.Endpoint, settings, defaultRegion, withEndpoint));
+    }
+
+    /// <summary>An independent set of Route53 services (its own caches and state) talking to <paramref name="endpoint"/>.</summary>
+    public static ServiceProvider BuildServices(
+        Uri endpoint, Dictionary<string, string?>? settings = null, string? defaultRegion = null, bool withEndpoint = true)
+    {
+        var values = FastSettings(endpoint);
         if (!withEndpoint)
         {
             values.Remove("Route53:Endpoint");
@@ -67,7 +74,7 @@ public sealed class Route53Harness : IAsyncDisposable
         services.AddLogging();
         services.AddSingleton<ICredentialSource>(new FixedCredentialSource(Credentials, defaultRegion));
         services.AddRoute53Solver(configuration);
-        return new Route53Harness(fake, services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
