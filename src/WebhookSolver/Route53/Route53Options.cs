@@ -1,0 +1,77 @@
+using Microsoft.Extensions.Options;
+
+namespace WebhookSolver.Route53;
+
+/// <summary>The <c>Route53</c> configuration section (flags <c>--route53-*</c>).</summary>
+public sealed class Route53Options
+{
+    public const string Section = "Route53";
+
+    /// <summary>After a change, wait up to this long for INSYNC (0: return once Route53 accepted it). Never beyond <see cref="Deadline"/>.</summary>
+    public TimeSpan WaitForInsync { get; set; }
+
+    /// <summary>
+    /// Base URL that replaces the partition's endpoint (a local emulator, tests). Unset: <c>AWS_ENDPOINT_URL_ROUTE53</c>,
+    /// then <c>AWS_ENDPOINT_URL</c>, as the AWS SDKs read them.
+    /// </summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Longest time one Present or CleanUp spends on AWS (credentials, lookups, retries, INSYNC wait): keeps each webhook call well under 30 s.</summary>
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Longest wait for one Route53 answer before the call is treated as lost and retried.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>First retry delay ceiling; doubled per attempt up to <see cref="RetryMaxDelay"/>, and a random part of it is waited (full jitter).</summary>
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>How often GetChange is asked while waiting for INSYNC.</summary>
+    public TimeSpan InsyncPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the read-compare-swap of one name is tried again after another writer changed the name first.</summary>
+    public int MaxSwapAttempts { get; set; } = 8;
+
+    /// <summary>How long hosted zones found by name are reused.</summary>
+    public TimeSpan ZoneCacheDuration { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>maxitems of the list calls (Route53 allows up to 100 for hosted zones, 300 for record sets).</summary>
+    public int PageSize { get; set; } = 100;
+}
+
+internal sealed class Route53OptionsValidator : IValidateOptions<Route53Options>
+{
+    public ValidateOptionsResult Validate(string? name, Route53Options options)
+    {
+        var failures = new List<string>();
+        if (options.WaitForInsync < TimeSpan.Zero)
+        {
+            failures.Add("--route53-wait-for-insync must not be negative (0s returns once Route53 accepted the change)");
+        }
+
+        if (options.Deadline <= TimeSpan.Zero || options.Deadline > TimeSpan.FromSeconds(25))
+        {
+            failures.Add("Route53:Deadline must be between 1s and 25s, so that every webhook call ends well within 30s");
+        }
+
+        if (options.AttemptTimeout <= TimeSpan.Zero || options.RetryBaseDelay <= TimeSpan.Zero || options.RetryMaxDelay < options.RetryBaseDelay
+            || options.InsyncPollInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Route53:AttemptTimeout, RetryBaseDelay and InsyncPollInterval must be positive, and RetryMaxDelay at least RetryBaseDelay");
+        }
+
+        if (options.MaxSwapAttempts < 1 || options.PageSize is < 1 or > 100)
+        {
+            failures.Add("Route53:MaxSwapAttempts must be at least 1 and Route53:PageSize between 1 and 100");
+        }
+
+        if (options.Endpoint is { Length: > 0 } endpoint
+            && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http")))
+        {
+            failures.Add($"the Route53 endpoint override must be an absolute http(s) URL such as https://route53.example.internal, got '{endpoint}'");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,188 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using WebhookSolver.Challenges;
+using WebhookSolver.Credentials;
+
+namespace WebhookSolver.Route53;
+
+/// <summary>
+/// Publishes and removes one challenge key at one name without losing anyone else's value: read the TXT sets at the
+/// name, compute the change (<see cref="TxtRecordChanges"/>), submit it as an atomic compare-and-swap batch, and on a
+/// conflict (another writer changed the name in between) read again, a bounded number of times.
+/// </summary>
+internal sealed partial class Route53RecordWriter(
+    Route53Client client, IOptions<Route53Options> options, TimeProvider time, ILogger<Route53RecordWriter> logger)
+{
+    private const int MaxPages = 20;
+
+    /// <summary>Accepted changes not yet seen INSYNC, so a repeated Present waits for the change it already made.</summary>
+    private readonly ConcurrentDictionary<(string Zone, string Name, string Key), (string ChangeId, DateTimeOffset Expires)> _pending = new();
+
+    /// <summary>Adds <paramref name="key"/> at <paramref name="fqdn"/>; succeeds without a change when it is already there.</summary>
+    public Task PresentAsync(AwsIdentity identity, HostedZone zone, string fqdn, string key, CancellationToken cancellationToken) =>
+        ApplyAsync(identity, zone, fqdn, key, present: true, cancellationToken);
+
+    /// <summary>Removes only <paramref name="key"/> at <paramref name="fqdn"/>; succeeds when it is already gone.</summary>
+    public Task CleanUpAsync(AwsIdentity identity, HostedZone zone, string fqdn, string key, CancellationToken cancellationToken) =>
+        ApplyAsync(identity, zone, fqdn, key, present: false, cancellationToken);
+
+    private async Task ApplyAsync(AwsIdentity identity, HostedZone zone, string fqdn, string key, bool present, CancellationToken cancellationToken)
+    {
+        var name = DnsName.Normalize(fqdn);
+        if (zone.Name is not null && !DnsName.IsInZone(name, zone.Name))
+        {
+            throw new SolverException($"the record name {name} is not inside hosted zone {zone.Id} ({DnsName.Normalize(zone.Name)}); nothing was changed");
+        }
+
+        var settings = options.Value;
+        for (var attempt = 1; attempt <= settings.MaxSwapAttempts; attempt++)
+        {
+            var sets = await ReadTxtSetsAsync(identity, zone.Id, name, cancellationToken);
+            var changes = present ? TxtRecordChanges.ToPresent(name, key, sets) : TxtRecordChanges.ToCleanUp(name, key, sets);
+            if (changes.Count == 0)
+            {
+                LogUnchanged(logger, name, present ? "present" : "absent");
+                if (present && _pending.TryGetValue((zone.Id, name, key), out var pending))
+                {
+                    await WaitForInsyncAsync(identity, zone.Id, name, key, pending.ChangeId, cancellationToken);
+                }
+
+                return;
+            }
+
+            try
+            {
+                var change = await client.ChangeResourceRecordSetsAsync(identity, zone.Id, changes, cancellationToken);
+                LogChanged(logger, name, change.Id, changes.Count);
+                if (present && !change.IsInsync)
+                {
+                    _pending[(zone.Id, name, key)] = (change.Id, time.GetUtcNow() + TimeSpan.FromMinutes(5));
+                    PruneExpired();
+                    await WaitForInsyncAsync(identity, zone.Id, name, key, change.Id, cancellationToken);
+                }
+                else if (!present)
+                {
+                    _pending.TryRemove((zone.Id, name, key), out _);
+                }
+
+                return;
+            }
+            catch (Route53Exception e) when (e.Conflict != BatchConflict.None)
+            {
+                LogConflict(logger, name, e.Conflict, attempt);
+            }
+
+            // Several writers that collided retry at different moments.
+            var pause = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * settings.RetryBaseDelay.TotalMilliseconds * attempt);
+            await Task.Delay(pause, time, cancellationToken);
+        }
+
+        throw new SolverException(
+            $"the TXT records at {name} were changed by another writer between every read and write ({settings.MaxSwapAttempts} attempts); " +
+            "nothing was overwritten, cert-manager will retry");
+    }
+
+    /// <summary>Every TXT set at exactly <paramref name="name"/>: one simple set, or any number of multivalue-answer sets.</summary>
+    internal async Task<IReadOnlyList<ResourceRecordSet>> ReadTxtSetsAsync(AwsIdentity identity, string zoneId, string name, CancellationToken cancellationToken)
+    {
+        var sets = new List<ResourceRecordSet>();
+        string? identifier = null;
+        for (var page = 0; page < MaxPages; page++)
+        {
+            var answer = await client.ListResourceRecordSetsAsync(identity, zoneId, name, TxtRecordChanges.TxtType, identifier, cancellationToken);
+            var past = false;
+            foreach (var set in answer.RecordSets)
+            {
+                if (!IsTxtAt(name, set.Name, set.Type))
+                {
+                    past = true;
+                    break;
+                }
+
+                sets.Add(set);
+            }
+
+            // Route53 lists from the given name and type onwards; a following page only matters while it still starts here.
+            if (past || !answer.IsTruncated || answer.NextRecordName is null || !IsTxtAt(name, answer.NextRecordName, answer.NextRecordType))
+            {
+                break;
+            }
+
+            identifier = answer.NextRecordIdentifier;
+        }
+
+        return sets;
+    }
+
+    private static bool IsTxtAt(string name, string setName, string? type) =>
+        DnsName.Equal(setName, name) && string.Equals(type, TxtRecordChanges.TxtType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Optional (<see cref="Route53Options.WaitForInsync"/>): polls GetChange until INSYNC, the wait limit or the call's
+    /// deadline. The change is accepted already, so every way out of this wait is success.
+    /// </summary>
+    private async Task WaitForInsyncAsync(AwsIdentity identity, string zoneId, string name, string key, string changeId, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        if (settings.WaitForInsync <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var limit = new CancellationTokenSource(settings.WaitForInsync, time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
+        try
+        {
+            while (true)
+            {
+                var change = await client.GetChangeAsync(identity, changeId, linked.Token);
+                if (change.IsInsync)
+                {
+                    _pending.TryRemove((zoneId, name, key), out _);
+                    LogInsync(logger, name, changeId);
+                    return;
+                }
+
+                await Task.Delay(settings.InsyncPollInterval, time, linked.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            LogStillPending(logger, name, changeId);
+        }
+        catch (Route53Exception e)
+        {
+            LogWaitFailed(logger, name, changeId, e.Message);
+        }
+    }
+
+    private void PruneExpired()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (entry, value) in _pending)
+        {
+            if (value.Expires <= now)
+            {
+                _pending.TryRemove(entry, out _);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "TXT {Name} already {State}; no change sent")]
+    private static partial void LogUnchanged(ILogger logger, string name, string state);
+
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "TXT {Name} changed ({Changes} changes in one batch); Route53 change {ChangeId}")]
+    private static partial void LogChanged(ILogger logger, string name, string changeId, int changes);
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Information, Message = "TXT {Name} was changed by another writer ({Conflict}); reading again (attempt {Attempt})")]
+    private static partial void LogConflict(ILogger logger, string name, BatchConflict conflict, int attempt);
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} is INSYNC")]
+    private static partial void LogInsync(ILogger logger, string name, string changeId);
+
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} still PENDING when the wait ended; it was accepted, so this is success")]
+    private static partial void LogStillPending(ILogger logger, string name, string changeId);
+
+    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "TXT {Name} change {ChangeId} was accepted but its status could not be read: {Failure}")]
+    private static partial void LogWaitFailed(ILogger logger, string name, string changeId, string failure);
+}
