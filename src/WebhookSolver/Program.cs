@@ -1,5 +1,6 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Hosting;
+using WebhookSolver.Hosting.Authentication;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
 
@@ -10,10 +11,12 @@ return await WebhookHost.RunAsync(args,
         builder.Services.AddChallenges();
         builder.Services.AddChallengeOpenApi();
         builder.Services.AddKubernetesClient();
+        builder.Services.AddWebhookSecurity();
         builder.Services.AddRoute53Solver(builder.Configuration);
     },
     mapEndpoints: app =>
     {
+        app.UseWebhookSecurity();
         app.MapHealth();
         app.MapOpenApi();
         app.MapDiscovery();
