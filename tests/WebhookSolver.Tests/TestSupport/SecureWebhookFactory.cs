@@ -56,7 +56,9 @@ public sealed class SecureWebhookFactory : WebApplicationFactory<Program>
     {
         StartServer();
         var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        Address = new Uri(addresses.Single(a => a.StartsWith("https://", StringComparison.Ordinal)));
+        // A start-up check that fails ends Program with an exit code, which the factory does not surface: no address then.
+        Address = new Uri(addresses.SingleOrDefault(a => a.StartsWith("https://", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("the webhook did not start listening; see WebhookHost's start-up errors"));
         return Address;
     }
 

@@ -50,6 +50,9 @@ internal sealed partial class RequestHeaderTrust(
         + "kubectl create rolebinding -n kube-system <name> --role=extension-apiserver-authentication-reader --serviceaccount=<namespace>:<service account> "
         + "(run with --local to debug outside a cluster)";
 
+    private const string PemHint =
+        "it must hold the front-proxy CA that signs the kube-apiserver's --proxy-client-cert-file (the value of its --requestheader-client-ca-file)";
+
     private readonly WebhookSecurityOptions _options = securityOptions.Value;
     private RequestHeaderSettings? _current;
     private byte[] _fingerprint = [];
@@ -147,12 +150,12 @@ internal sealed partial class RequestHeaderTrust(
         }
         catch (CryptographicException e)
         {
-            return (null, [], $"the requestheader CA bundle from {raw.Source} is not valid PEM ({e.GetType().Name})");
+            return (null, [], $"the requestheader CA bundle from {raw.Source} is not valid PEM ({e.GetType().Name}); {PemHint}");
         }
 
         if (bundle.Count == 0)
         {
-            return (null, [], $"the requestheader CA bundle from {raw.Source} holds no PEM certificate");
+            return (null, [], $"the requestheader CA bundle from {raw.Source} holds no PEM certificate; {PemHint}");
         }
 
         var settings = new RequestHeaderSettings(
