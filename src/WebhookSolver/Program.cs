@@ -1,6 +1,7 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 using WebhookSolver.Hosting;
+using WebhookSolver.Hosting.Authentication;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
 
@@ -11,12 +12,14 @@ return await WebhookHost.RunAsync(args,
         builder.Services.AddChallenges();
         builder.Services.AddChallengeOpenApi();
         builder.Services.AddKubernetesClient();
+        builder.Services.AddWebhookSecurity();
         builder.Services.AddAwsCredentials();
         builder.Services.AddRoute53Solver(builder.Configuration);
     },
     mapEndpoints: app =>
     {
         app.UseMetricsPort();
+        app.UseWebhookSecurity();
         app.MapHealth();
         app.MapMetrics();
         app.MapOpenApi();

@@ -75,6 +75,11 @@ public static partial class ChallengeEndpoints
             return BadRequest("ChallengePayload has no request object");
         }
 
+        if (!CanEcho(payload))
+        {
+            return BadRequest("request body holds a string that is not valid Unicode (an unpaired UTF-16 surrogate escape such as \\ud800)");
+        }
+
         if (request.Action is not (ChallengeAction.Present or ChallengeAction.CleanUp))
         {
             return BadRequest($"request.action {Quote(request.Action)} is not supported; cert-manager sends 'Present' or 'CleanUp'");
@@ -158,6 +163,23 @@ public static partial class ChallengeEndpoints
         }
 
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    /// <summary>
+    /// <c>config</c> and unknown fields are kept as raw JSON and only decoded when the answer is written; a lone
+    /// surrogate escape there would fail the answer with a 5xx after the solver already ran.
+    /// </summary>
+    private static bool CanEcho(ChallengePayload payload)
+    {
+        try
+        {
+            JsonSerializer.SerializeToUtf8Bytes(payload, ChallengeJsonContext.Default.ChallengePayload);
+            return true;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private static IResult BadRequest(string message) =>

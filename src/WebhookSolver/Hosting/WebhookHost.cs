@@ -10,6 +10,9 @@ public static partial class WebhookHost
 {
     public const int BadUsage = 2;
 
+    /// <summary>A start-up check failed (e.g. no front-proxy trust): the server never listened.</summary>
+    public const int StartupFailed = 3;
+
     public static async Task<int> RunAsync(string[] args, Action<WebApplicationBuilder> addServices, Action<WebApplication> mapEndpoints)
     {
         var commandLine = CommandLine.Parse(args);
@@ -54,6 +57,11 @@ public static partial class WebhookHost
             }
 
             return BadUsage;
+        }
+        catch (WebhookStartupException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            return StartupFailed;
         }
     }
 
