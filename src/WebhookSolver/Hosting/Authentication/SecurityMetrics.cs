@@ -8,7 +8,7 @@ namespace WebhookSolver.Hosting.Authentication;
 /// </summary>
 public sealed class SecurityMetrics
 {
-    public const string MeterName = "WebhookSolver";
+    public const string MeterName = WebhookMetrics.MeterName;
     public const string AuthenticationDenials = "webhook_authentication_denials_total";
     public const string AuthorizationDenials = "webhook_authorization_denials_total";
 
