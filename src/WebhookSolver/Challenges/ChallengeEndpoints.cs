@@ -63,7 +63,7 @@ public static partial class ChallengeEndpoints
         ChallengePayload? payload;
         try
         {
-            payload = JsonSerializer.Deserialize(body.Value.Span, ChallengeJsonContext.Default.ChallengePayload);
+            payload = JsonSerializer.Deserialize(body.Value.Span, ChallengeJsonContext.Wire.ChallengePayload);
         }
         catch (JsonException e)
         {
@@ -92,7 +92,7 @@ public static partial class ChallengeEndpoints
         var response = await SolveAsync(solver, request, options.Value.ChallengeTimeout, time, logger, http.RequestAborted);
         metrics.ChallengeAnswered(request.Action, response.Success, time.GetElapsedTime(started));
         var answer = payload with { ApiVersion = ChallengePayload.GroupVersion, Kind = ChallengePayload.KindName, Response = response };
-        return TypedResults.Json(answer, ChallengeJsonContext.Default.ChallengePayload, statusCode: StatusCodes.Status201Created);
+        return TypedResults.Json(answer, ChallengeJsonContext.Wire.ChallengePayload, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<ChallengeResponse> SolveAsync(
@@ -173,7 +173,7 @@ public static partial class ChallengeEndpoints
     {
         try
         {
-            JsonSerializer.SerializeToUtf8Bytes(payload, ChallengeJsonContext.Default.ChallengePayload);
+            JsonSerializer.SerializeToUtf8Bytes(payload, ChallengeJsonContext.Wire.ChallengePayload);
             return true;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)

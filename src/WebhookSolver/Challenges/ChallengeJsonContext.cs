@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -10,4 +11,14 @@ namespace WebhookSolver.Challenges;
 [JsonSerializable(typeof(ApiGroup))]
 [JsonSerializable(typeof(ApiResourceList))]
 [JsonSerializable(typeof(string))]
-internal sealed partial class ChallengeJsonContext : JsonSerializerContext;
+internal sealed partial class ChallengeJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// The context every answer is written with: quotes and apostrophes in messages stay readable for kubectl and
+    /// curl (the default encoder writes them as \u0022). These bodies are JSON for API clients, never HTML.
+    /// </summary>
+    public static ChallengeJsonContext Wire { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.General)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -24,9 +24,9 @@ public static class DiscoveryEndpoints
             new ApiResource(options.SolverName, options.SolverName, Namespaced: false, ChallengePayload.KindName, ["create"]),
         ]);
 
-        Map(app, "/apis", new ApiGroupList([apiGroup]), ChallengeJsonContext.Default.ApiGroupList);
-        Map(app, $"/apis/{group}", apiGroup, ChallengeJsonContext.Default.ApiGroup);
-        Map(app, $"/apis/{group}/{Version}", resources, ChallengeJsonContext.Default.ApiResourceList);
+        Map(app, "/apis", new ApiGroupList([apiGroup]), ChallengeJsonContext.Wire.ApiGroupList);
+        Map(app, $"/apis/{group}", apiGroup, ChallengeJsonContext.Wire.ApiGroup);
+        Map(app, $"/apis/{group}/{Version}", resources, ChallengeJsonContext.Wire.ApiResourceList);
         return app;
     }
 

@@ -45,7 +45,7 @@ public sealed record KubernetesStatus
 
     /// <summary>Writes this Status as the whole answer, with its code as the HTTP status.</summary>
     public static IResult Result(int code, string reason, string message) =>
-        TypedResults.Json(HttpFailure(code, reason, message), ChallengeJsonContext.Default.KubernetesStatus, statusCode: code);
+        TypedResults.Json(HttpFailure(code, reason, message), ChallengeJsonContext.Wire.KubernetesStatus, statusCode: code);
 }
 
 public sealed record StatusMetadata;

@@ -13,7 +13,7 @@ public static class CredentialsExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => AwsEnvironment.FromProcess());
-        services.TryAddSingleton<KubernetesResources>();
+        services.TryAddSingleton(provider => new KubernetesResources(provider.GetRequiredService<k8s.IKubernetes>));
         services.TryAddSingleton<SecurityTokenService>();
         services.TryAddSingleton<AmbientCredentials>();
         services.TryAddSingleton<StsCredentialCache>();

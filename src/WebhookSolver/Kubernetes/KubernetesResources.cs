@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using k8s;
 using k8s.Autorest;
+using k8s.Exceptions;
 using k8s.Models;
 using WebhookSolver.Challenges;
 
@@ -13,8 +14,30 @@ namespace WebhookSolver.Kubernetes;
 /// failure turned into a <see cref="SolverException"/> that says what to fix. Callers pass the challenge's
 /// <c>resourceNamespace</c>; nothing here chooses a namespace on its own.
 /// </summary>
-internal sealed class KubernetesResources(IKubernetes kubernetes)
+internal sealed class KubernetesResources(Func<IKubernetes> connect)
 {
+    public KubernetesResources(IKubernetes kubernetes)
+        : this(() => kubernetes)
+    {
+    }
+
+    /// <summary>
+    /// The client, made on first use: local mode runs without a cluster until an Issuer references a Secret or
+    /// a ServiceAccount.
+    /// </summary>
+    private IKubernetes Client(string what)
+    {
+        try
+        {
+            return connect();
+        }
+        catch (KubeConfigException)
+        {
+            throw new SolverException(
+                $"cannot read {what}: the webhook has no Kubernetes API to talk to; run it in a cluster or pass --kubeconfig");
+        }
+    }
+
     /// <summary>Reads <c>data[key]</c> of a Secret, UTF-8 decoded and trimmed.</summary>
     public async Task<string> ReadSecretValueAsync(string namespaceName, string name, string key, CancellationToken cancellationToken)
     {
@@ -26,6 +49,7 @@ internal sealed class KubernetesResources(IKubernetes kubernetes)
     {
         RequireNamespace(namespaceName, $"Secret \"{name}\"");
         var what = $"Secret \"{name}\" in namespace \"{namespaceName}\"";
+        var kubernetes = Client(what);
         try
         {
             return await kubernetes.CoreV1.ReadNamespacedSecretAsync(name, namespaceName, cancellationToken: cancellationToken)
@@ -71,6 +95,7 @@ internal sealed class KubernetesResources(IKubernetes kubernetes)
             Kind = "TokenRequest",
             Spec = new V1TokenRequestSpec { Audiences = [.. audiences], ExpirationSeconds = expirationSeconds },
         };
+        var kubernetes = Client(what);
         try
         {
             var response = await kubernetes.CoreV1

@@ -54,7 +54,7 @@ public sealed class Route53ClientTests
         await using var harness = await Route53Harness.StartAsync();
         var zone = harness.Fake.AddZone("example.com");
         harness.Fake.Inject((_, _) => FakeRoute53.Throttling);
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(1000));
 
         var call = () => harness.Get<Route53Client>().ListResourceRecordSetsAsync(Identity, zone, "example.com.", "TXT", null, deadline.Token);
 
@@ -67,7 +67,7 @@ public sealed class Route53ClientTests
     public async Task ConnectionFailuresAreRetriedAndReportedWithoutAddressDetails()
     {
         await using var harness = await Route53Harness.StartAsync(new() { ["Route53:Endpoint"] = "http://127.0.0.1:1/" });
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(1000));
 
         var call = () => harness.Get<Route53Client>().GetChangeAsync(Identity, "C1", deadline.Token);
 
@@ -168,7 +168,8 @@ public sealed class Route53ClientTests
         var zone = harness.Fake.AddZone("example.com");
         harness.Fake.Inject((_, _) => new FakeResponse(400, body, "text/xml"));
         var change = new Change(ChangeAction.Create, new ResourceRecordSet("a.example.com.", "TXT", 10, ["\"x\""]));
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        // Long enough for a first answer on a loaded machine; retryable codes are retried until it ends.
+        using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(1500));
 
         var error = (Route53Exception)(await Record.ExceptionAsync(() =>
             harness.Get<Route53Client>().ChangeResourceRecordSetsAsync(Identity, zone, [change], deadline.Token)))!;
