@@ -36,6 +36,7 @@ public sealed class SecureWebhookFactory : WebApplicationFactory<Program>
             ["Webhook:TlsCertFile"] = certificates.ServingCertFile,
             ["Webhook:TlsPrivateKeyFile"] = certificates.ServingKeyFile,
             ["Webhook:GroupName"] = GroupName,
+            ["Metrics:Port"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
