@@ -140,25 +140,8 @@ public sealed partial class FakeKubernetesApi : IAsyncDisposable
             $"{resource.Split('/')[0]} \"{name}\" is forbidden: User \"{WebhookUser}\" cannot {verb} resource \"{resource}\" in API group \"\" in the namespace \"{namespaceName}\"",
             new JsonObject { ["name"] = name, ["kind"] = resource.Split('/')[0] });
 
-    private static FakeResponse Status(int code, string reason, string message, JsonObject? details = null)
-    {
-        var status = new JsonObject
-        {
-            ["kind"] = "Status",
-            ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
-            ["status"] = "Failure",
-            ["message"] = message,
-            ["reason"] = reason,
-            ["code"] = code,
-        };
-        if (details is not null)
-        {
-            status["details"] = details;
-        }
-
-        return new FakeResponse(code, status.ToJsonString());
-    }
+    private static FakeResponse Status(int code, string reason, string message, JsonObject? details = null) =>
+        KubernetesStatusBody.Failure(code, reason, message, details);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

@@ -153,16 +153,7 @@ public sealed class FakeKubernetesAuthorization : IAsyncDisposable
         return new FakeResponse(201, body.ToJsonString()) { Delay = ReviewDelay };
     }
 
-    private static FakeResponse Failure(int code, string reason, string message) => new(code, new JsonObject
-    {
-        ["kind"] = "Status",
-        ["apiVersion"] = "v1",
-        ["metadata"] = new JsonObject(),
-        ["status"] = "Failure",
-        ["message"] = message,
-        ["reason"] = reason,
-        ["code"] = code,
-    }.ToJsonString());
+    private static FakeResponse Failure(int code, string reason, string message) => KubernetesStatusBody.Failure(code, reason, message);
 
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 }

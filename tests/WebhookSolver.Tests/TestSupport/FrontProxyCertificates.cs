@@ -10,8 +10,8 @@ namespace WebhookSolver.Tests.TestSupport;
 /// </summary>
 public sealed class FrontProxyCertificates : IDisposable
 {
-    public const string ClientAuth = "1.3.6.1.5.5.7.3.2";
-    public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
+    public const string ClientAuth = TestCertificates.ClientAuth;
+    public const string ServerAuth = TestCertificates.ServerAuth;
 
     private readonly List<X509Certificate2> _made = [];
 
@@ -70,46 +70,12 @@ public sealed class FrontProxyCertificates : IDisposable
         return path;
     }
 
-    public X509Certificate2 CreateCa(string commonName)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var now = DateTimeOffset.UtcNow;
-        return Keep(request.CreateSelfSigned(now.AddYears(-1), now.AddYears(1)));
-    }
+    public X509Certificate2 CreateCa(string commonName) => Keep(TestCertificates.CreateAuthority(commonName));
 
     /// <summary>A certificate signed by <paramref name="issuer"/>; <paramref name="usage"/> null leaves out the extended key usage.</summary>
     public X509Certificate2 Issue(X509Certificate2 issuer, string commonName, string? usage = ClientAuth,
-        DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool san = false)
-    {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
-        if (usage is not null)
-        {
-            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
-        }
-
-        if (san)
-        {
-            var names = new SubjectAlternativeNameBuilder();
-            names.AddDnsName("localhost");
-            names.AddIpAddress(IPAddress.Loopback);
-            request.CertificateExtensions.Add(names.Build());
-        }
-
-        var now = DateTimeOffset.UtcNow;
-        var serial = RandomNumberGenerator.GetBytes(12);
-        serial[0] &= 0x7F;
-        using var issued = request.Create(issuer, notBefore ?? now.AddHours(-1), notAfter ?? now.AddDays(30), serial);
-        using var withKey = issued.CopyWithPrivateKey(key);
-        // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
-        return Keep(X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null));
-    }
+        DateTimeOffset? notBefore = null, DateTimeOffset? notAfter = null, bool san = false) =>
+        Keep(TestCertificates.CreateLeaf(issuer, commonName, usage, notBefore, notAfter, san));
 
     private X509Certificate2 Keep(X509Certificate2 certificate)
     {

@@ -18,30 +18,45 @@ public static class TestCertificates
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
         var now = DateTimeOffset.UtcNow;
-        return request.CreateSelfSigned(now.AddDays(-1), now.AddYears(1));
+        return request.CreateSelfSigned(now.AddYears(-1), now.AddYears(1));
     }
 
-    /// <summary>A leaf signed by <paramref name="authority"/>, with the given extended key usage and validity.</summary>
+    /// <summary>
+    /// A leaf signed by <paramref name="authority"/>, valid for localhost and 127.0.0.1 when <paramref name="san"/>;
+    /// <paramref name="usage"/> null leaves out the extended key usage.
+    /// </summary>
     public static X509Certificate2 CreateLeaf(
         X509Certificate2 authority,
         string commonName,
-        string usage,
+        string? usage,
         DateTimeOffset? notBefore = null,
-        DateTimeOffset? notAfter = null)
+        DateTimeOffset? notAfter = null,
+        bool san = true)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, false));
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        if (usage is not null)
+        {
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(usage)], false));
+        }
+
+        if (san)
+        {
+            var names = new SubjectAlternativeNameBuilder();
+            names.AddDnsName("localhost");
+            names.AddIpAddress(IPAddress.Loopback);
+            request.CertificateExtensions.Add(names.Build());
+        }
+
         var now = DateTimeOffset.UtcNow;
         var serial = RandomNumberGenerator.GetBytes(12);
-        using var signed = request.Create(authority, notBefore ?? now.AddHours(-1), notAfter ?? now.AddDays(30), serial);
-        return signed.CopyWithPrivateKey(key);
+        serial[0] &= 0x7F;
+        using var issued = request.Create(authority, notBefore ?? now.AddHours(-1), notAfter ?? now.AddDays(30), serial);
+        using var withKey = issued.CopyWithPrivateKey(key);
+        // Round-trip through PKCS#12 so the key is usable by SslStream on every platform.
+        return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
 
     public static string CertificatePem(X509Certificate2 certificate) => certificate.ExportCertificatePem();
