@@ -1,3 +1,4 @@
+using WebhookSolver.Tests.TestSupport;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -14,7 +15,7 @@ internal static partial class ChartFiles
 {
     public const string ChartPath = "charts/cert-manager-webhook-route53";
 
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => TestData.RepositoryRoot;
 
     public static string ChartDirectory => Path.Combine(RepoRoot, ChartPath);
 
@@ -34,19 +35,6 @@ internal static partial class ChartFiles
     public static string Template(string name) => Templates[name];
 
     public static string ReadRepoFile(string relativePath) => File.ReadAllText(Path.Combine(RepoRoot, relativePath));
-
-    private static string FindRepoRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "WebhookSolver.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("WebhookSolver.sln not found above " + AppContext.BaseDirectory);
-    }
 
     /// <summary>Parses one YAML document into dictionaries, lists and typed scalars.</summary>
     public static object? LoadYaml(string text)

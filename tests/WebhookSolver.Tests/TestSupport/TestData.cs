@@ -1,22 +1,27 @@
 namespace WebhookSolver.Tests.TestSupport;
 
-/// <summary>Files under tests/WebhookSolver.Tests/testdata, read from the source tree.</summary>
+/// <summary>Files of the source tree: the repository and tests/WebhookSolver.Tests/testdata.</summary>
 public static class TestData
 {
-    public static string Directory { get; } = Find();
+    /// <summary>The folder holding WebhookSolver.sln.</summary>
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string Directory { get; } = Path.Combine(RepositoryRoot, "tests", "WebhookSolver.Tests", "testdata");
 
     public static string PathOf(params string[] parts) => Path.Combine([Directory, .. parts]);
 
-    private static string Find()
+    public static string RepositoryFile(string relativePath) => Path.Combine(RepositoryRoot, relativePath);
+
+    private static string FindRepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "WebhookSolver.Tests.csproj")))
+            if (File.Exists(Path.Combine(directory.FullName, "WebhookSolver.sln")))
             {
-                return Path.Combine(dir.FullName, "testdata");
+                return directory.FullName;
             }
         }
 
-        throw new InvalidOperationException("tests/WebhookSolver.Tests not found above " + AppContext.BaseDirectory);
+        throw new InvalidOperationException("WebhookSolver.sln not found above " + AppContext.BaseDirectory);
     }
 }
