@@ -1,6 +1,6 @@
 using WebhookSolver.Hosting;
 
-namespace WebhookSolver.Tests.Challenges;
+namespace WebhookSolver.Tests.Hosting;
 
 public class CommandLineTests
 {
