@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebhookSolver.Hosting;
 using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Credentials;
@@ -16,6 +17,8 @@ public static class CredentialsExtensions
         services.TryAddSingleton<KubernetesResources>();
         services.TryAddSingleton<SecurityTokenService>();
         services.TryAddSingleton<AmbientCredentials>();
+        services.AddMetrics();
+        services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<StsCredentialCache>();
         services.TryAddSingleton<ICredentialSource, AwsCredentialChain>();
         return services;
