@@ -7,7 +7,8 @@ namespace WebhookSolver.Tests.Route53;
 /// <summary>A renewal wave: concurrent challenges of one zone are written in few batches, and one bad change fails only itself.</summary>
 public sealed class ChangeBatcherTests
 {
-    private static readonly Dictionary<string, string?> Window = new() { ["Route53:BatchWindow"] = "00:00:00.200" };
+    /// <summary>Long enough that every concurrent call of a test joins the first batch, even on a loaded machine.</summary>
+    private static readonly Dictionary<string, string?> Window = new() { ["Route53:BatchWindow"] = "00:00:00.500" };
 
     private static string Fqdn(int i) => $"_acme-challenge.app{i}.example.com.";
 
@@ -141,7 +142,7 @@ public sealed class ChangeBatcherTests
     {
         await using var harness = await Route53Harness.StartAsync(new()
         {
-            ["Route53:BatchWindow"] = "00:00:00.200",
+            ["Route53:BatchWindow"] = "00:00:00.500",
             ["Route53:WaitForInsync"] = "00:00:05",
             ["Route53:InsyncPollInterval"] = "00:00:00.100",
         });
