@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebhookSolver.Hosting;
 using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Credentials;
@@ -16,6 +17,8 @@ public static class CredentialsExtensions
         services.TryAddSingleton(provider => new KubernetesResources(provider.GetRequiredService<k8s.IKubernetes>));
         services.TryAddSingleton<SecurityTokenService>();
         services.TryAddSingleton<AmbientCredentials>();
+        services.AddMetrics();
+        services.TryAddSingleton<WebhookMetrics>();
         services.TryAddSingleton<StsCredentialCache>();
         services.TryAddSingleton<ICredentialSource, AwsCredentialChain>();
         return services;

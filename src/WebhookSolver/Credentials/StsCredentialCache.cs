@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
+using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Credentials;
 
 /// <summary>
 /// STS results per distinct configuration. cert-manager's built-in solver calls STS on every Present and
 /// CleanUp; here a burst of challenges for one Issuer shares one call, and credentials are renewed before
-/// they expire. Concurrent callers for one key wait on the same call; a failure is not kept.
+/// they expire. Concurrent callers for one key wait on the same call; a failure is not kept. Every lookup is
+/// counted as a hit (an earlier or concurrent call served it) or a miss (this caller made the STS call).
 /// </summary>
-internal sealed class StsCredentialCache(TimeProvider time)
+internal sealed class StsCredentialCache(TimeProvider time, WebhookMetrics metrics)
 {
     /// <summary>Renew this long before expiry (as the AWS SDKs do), or at half-life for shorter sessions.</summary>
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
@@ -37,6 +39,7 @@ internal sealed class StsCredentialCache(TimeProvider time)
                     try
                     {
                         var shared = await existing.WaitAsync(cancellationToken).ConfigureAwait(false);
+                        metrics.CredentialLookup(cacheHit: true);
                         return (shared.Credentials, true);
                     }
                     catch (Exception) when (!cancellationToken.IsCancellationRequested)
@@ -64,6 +67,7 @@ internal sealed class StsCredentialCache(TimeProvider time)
             try
             {
                 var fresh = await call.WaitAsync(cancellationToken).ConfigureAwait(false);
+                metrics.CredentialLookup(cacheHit: false);
                 return (fresh.Credentials, false);
             }
             catch (Exception) when (!cancellationToken.IsCancellationRequested)

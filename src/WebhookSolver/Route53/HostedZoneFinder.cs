@@ -8,13 +8,15 @@ namespace WebhookSolver.Route53;
 /// <summary>
 /// Which hosted zone receives a challenge record: the config's hostedZoneID, else the longest public zone that contains
 /// the record name, found with ListHostedZonesByName from cert-manager's resolvedZone (its SOA lookup), as
-/// cert-manager's built-in solver does. Zone lists are cached per account and resolvedZone.
+/// cert-manager's built-in solver does. Zone lists are cached per account and resolvedZone for
+/// <see cref="Route53Options.ZoneCacheDuration"/>, and concurrent challenges share one lookup in flight (a renewal
+/// wave costs one ListHostedZonesByName, not one per certificate); a zero duration looks up every time.
 /// </summary>
 internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Route53Options> options, TimeProvider time, ILogger<HostedZoneFinder> logger)
 {
     private const int MaxPages = 20;
 
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, IReadOnlyList<HostedZone> Zones)> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Started, Task<IReadOnlyList<HostedZone>> Zones)> _cache = new(StringComparer.Ordinal);
 
     public async Task<HostedZone> FindAsync(
         AwsIdentity identity, string? configuredZoneId, string fqdn, string resolvedZone, CancellationToken cancellationToken)
@@ -86,21 +88,66 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     private static string Describe(IEnumerable<HostedZone> zones) =>
         string.Join(", ", zones.Select(zone => $"{zone.Id} {DnsName.Normalize(zone.Name!)}{(zone.PrivateZone ? " private" : "")}").Order(StringComparer.Ordinal));
 
+    private async Task<(string CacheKey, IReadOnlyList<HostedZone> Zones)> ZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var cacheKey = string.Join('|', Route53Partition.ForRegion(identity.Region).Name, settings.Endpoint, identity.Credentials.AccessKey, DnsName.Normalize(resolvedZone));
+        if (settings.ZoneCacheDuration <= TimeSpan.Zero)
+        {
+            return (cacheKey, await ListZonesUnderAsync(identity, resolvedZone, cancellationToken));
+        }
+
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            if (_cache.TryGetValue(cacheKey, out var cached))
+            {
+                if (!cached.Zones.IsCompleted || (cached.Zones.IsCompletedSuccessfully && cached.Started + settings.ZoneCacheDuration > now))
+                {
+                    try
+                    {
+                        return (cacheKey, await cached.Zones.WaitAsync(cancellationToken));
+                    }
+                    catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not Route53Exception { IsRetryable: false })
+                    {
+                        // The owner gave up or ran out of time: this caller makes its own lookup within its own deadline.
+                        _cache.TryRemove(new(cacheKey, cached));
+                        continue;
+                    }
+                }
+
+                _cache.TryRemove(new(cacheKey, cached));
+            }
+
+            // The first caller owns the lookup (its deadline, its error message); the others wait on it and make their own
+            // when it fails or its owner gives up. Started only once it is the entry, so a lost race costs no call.
+            var starter = new Task<Task<IReadOnlyList<HostedZone>>>(() => ListZonesUnderAsync(identity, resolvedZone, cancellationToken));
+            var entry = (now, starter.Unwrap());
+            if (!_cache.TryAdd(cacheKey, entry))
+            {
+                continue;
+            }
+
+            starter.Start(TaskScheduler.Default);
+            try
+            {
+                return (cacheKey, await entry.Item2);
+            }
+            catch (Exception)
+            {
+                _cache.TryRemove(new(cacheKey, entry));
+                throw;
+            }
+        }
+    }
+
     /// <summary>
     /// Every zone at or below <paramref name="resolvedZone"/>. Route53 lists zones by name with labels reversed
     /// (com.example.www), so they start at resolvedZone and the zones below it follow it; listing stops at the first
     /// name whose reversed form no longer starts with resolvedZone's.
     /// </summary>
-    private async Task<(string CacheKey, IReadOnlyList<HostedZone> Zones)> ZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<HostedZone>> ListZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var cacheKey = string.Join('|', Route53Partition.ForRegion(identity.Region).Name, settings.Endpoint, identity.Credentials.AccessKey, DnsName.Normalize(resolvedZone));
-        var now = time.GetUtcNow();
-        if (_cache.TryGetValue(cacheKey, out var cached) && cached.Expires > now)
-        {
-            return (cacheKey, cached.Zones);
-        }
-
         var prefix = Reversed(resolvedZone);
         var zones = new List<HostedZone>();
         string dnsName = DnsName.Relative(resolvedZone);
@@ -128,8 +175,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
             (dnsName, zoneId) = (answer.NextDnsName, answer.NextHostedZoneId);
         }
 
-        _cache[cacheKey] = (now + settings.ZoneCacheDuration, zones);
-        return (cacheKey, zones);
+        return zones;
     }
 
     private static string Reversed(string name) => string.Join('.', DnsName.Relative(name).Split('.').Reverse());

@@ -6,15 +6,21 @@ using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
+using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Route53;
 
 /// <summary>
 /// The four Route53 operations this webhook needs, over REST-XML and SigV4. Every call goes through
-/// <see cref="SendAsync"/>, the one place that signs, retries, and (later) rate-limits and measures.
+/// <see cref="SendAsync"/>, the one place that signs, retries, rate-limits and measures.
 /// </summary>
 internal sealed partial class Route53Client(
-    IHttpClientFactory httpClients, IOptions<Route53Options> options, TimeProvider time, ILogger<Route53Client> logger)
+    IHttpClientFactory httpClients,
+    IOptions<Route53Options> options,
+    Route53RateLimiter limiter,
+    WebhookMetrics metrics,
+    TimeProvider time,
+    ILogger<Route53Client> logger)
 {
     public const string HttpClientName = "Route53";
     private const string SigningService = "route53";
@@ -25,7 +31,7 @@ internal sealed partial class Route53Client(
     {
         var body = Route53Xml.ChangeResourceRecordSetsRequest(changes, "cert-manager DNS01 challenge");
         var xml = await SendAsync(identity, "ChangeResourceRecordSets", HttpMethod.Post,
-            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, cancellationToken);
+            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, cancellationToken, changes.Count);
         return Route53Xml.ParseChangeInfo(xml);
     }
 
@@ -61,11 +67,13 @@ internal sealed partial class Route53Client(
     /// <summary>
     /// Sends one operation, retrying transient failures (throttling, a busy zone, 5xx, no answer) with exponential
     /// backoff and full jitter until <paramref name="cancellationToken"/> ends the attempt budget. When it does after a
-    /// transient failure, that failure is thrown, so the user reads the cause rather than "cancelled".
+    /// transient failure, that failure is thrown, so the user reads the cause rather than "cancelled". Every attempt
+    /// first waits for its turn in the process-wide <see cref="Route53RateLimiter"/>, and is counted by outcome.
     /// </summary>
+    /// <param name="batchSize">number of changes, for ChangeResourceRecordSets</param>
     private async Task<string> SendAsync(
         AwsIdentity identity, string operation, HttpMethod method, string pathAndQuery, string? body, string? hostedZoneId,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int? batchSize = null)
     {
         var settings = options.Value;
         var partition = Route53Partition.ForRegion(identity.Region);
@@ -73,22 +81,59 @@ internal sealed partial class Route53Client(
         Route53Exception? lastFailure = null;
         for (var attempt = 1; ; attempt++)
         {
+            var started = 0L;
             try
             {
-                return await SendOnceAsync(identity, partition, operation, method, uri, body, hostedZoneId, settings.AttemptTimeout, cancellationToken);
+                await limiter.AcquireAsync(cancellationToken);
+                if (batchSize is { } changes)
+                {
+                    metrics.ChangeBatchSent(changes);
+                }
+
+                started = time.GetTimestamp();
+                var answer = await SendOnceAsync(identity, partition, operation, method, uri, body, hostedZoneId, settings.AttemptTimeout, cancellationToken);
+                metrics.Route53Call(operation, "success", time.GetElapsedTime(started));
+                return answer;
             }
-            catch (Route53Exception e) when (e.IsRetryable)
+            catch (Route53Exception e)
             {
+                metrics.Route53Call(operation, Outcome(e), time.GetElapsedTime(started));
+                if (!e.IsRetryable)
+                {
+                    throw;
+                }
+
+                if (e.IsThrottling || e.Code == "PriorRequestNotComplete")
+                {
+                    metrics.Route53Throttled(operation, e.Code);
+                }
+
+                if (e.IsThrottling)
+                {
+                    limiter.Throttled();
+                }
+
                 lastFailure = e;
             }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && lastFailure is not null)
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                throw lastFailure;
+                if (started != 0)
+                {
+                    metrics.Route53Call(operation, "cancelled", time.GetElapsedTime(started));
+                }
+
+                if (lastFailure is not null)
+                {
+                    throw lastFailure;
+                }
+
+                throw;
             }
 
             var ceiling = Math.Min(settings.RetryMaxDelay.TotalMilliseconds, settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
             var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
             LogRetrying(logger, operation, attempt, lastFailure.Code, (long)delay.TotalMilliseconds);
+            metrics.Route53Retry(operation);
             try
             {
                 await Task.Delay(delay, time, cancellationToken);
@@ -168,6 +213,16 @@ internal sealed partial class Route53Client(
 
         return request;
     }
+
+    /// <summary>A small, fixed set of label values: Route53's error code, or the kind of failure when there was no answer.</summary>
+    private static string Outcome(Route53Exception e) => e.Code switch
+    {
+        Route53Exception.TimeoutCode => "timeout",
+        Route53Exception.ConnectionFailedCode => "connection",
+        _ when e.StatusCode >= 500 => "http_5xx",
+        _ when e.Code.StartsWith("HTTP", StringComparison.Ordinal) => "http_" + e.StatusCode.ToString(CultureInfo.InvariantCulture),
+        _ => e.Code,
+    };
 
     private static AWSCredentials ToAwsCredentials(ImmutableCredentials credentials) => credentials.UseToken
         ? new SessionAWSCredentials(credentials.AccessKey, credentials.SecretKey, credentials.Token)

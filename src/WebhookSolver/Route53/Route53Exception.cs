@@ -47,6 +47,9 @@ internal sealed class Route53Exception(string message, string operation, int sta
             or "InternalFailure" or "InternalError" or TimeoutCode or ConnectionFailedCode
         || StatusCode >= 500;
 
+    /// <summary>The account's API rate is spent (not a busy zone): the rate limiter slows down.</summary>
+    public bool IsThrottling => Code is "Throttling" or "ThrottlingException" or "RequestLimitExceeded";
+
     public const string TimeoutCode = "Timeout";
     public const string ConnectionFailedCode = "ConnectionFailed";
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Challenges;
+using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Route53;
 
@@ -19,9 +20,15 @@ public static class Route53Extensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Route53Options>, Route53OptionsValidator>());
 
+        services.AddMetrics();
+        services.TryAddSingleton<WebhookMetrics>();
         services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<Route53RateLimiter>();
         services.TryAddSingleton<Route53Client>();
         services.TryAddSingleton<HostedZoneFinder>();
+        services.TryAddSingleton<TxtSetReader>();
+        services.TryAddSingleton<ChangeBatcher>();
+        services.TryAddSingleton<ChangeWatcher>();
         services.TryAddSingleton<Route53RecordWriter>();
         services.TryAddSingleton<ISolver, Route53Solver>();
         return services;

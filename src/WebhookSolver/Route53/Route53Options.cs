@@ -38,6 +38,24 @@ public sealed class Route53Options
 
     /// <summary>maxitems of the list calls (Route53 allows up to 100 for hosted zones, 300 for record sets).</summary>
     public int PageSize { get; set; } = 100;
+
+    /// <summary>
+    /// Client-side rate of Route53 calls for the whole process (flag <c>--route53-requests-per-second</c>). Below
+    /// Route53's historical 5 requests/s per account because everyone using the account shares that budget.
+    /// </summary>
+    public double RequestsPerSecond { get; set; } = 4;
+
+    /// <summary>Calls allowed at once before the rate applies (flag <c>--route53-burst</c>).</summary>
+    public int Burst { get; set; } = 10;
+
+    /// <summary>
+    /// How long Present / CleanUp calls for one hosted zone and AWS identity are gathered into one change batch
+    /// (flag <c>--route53-batch-window</c>); zero writes each challenge alone.
+    /// </summary>
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>After a Throttling answer the rate is halved; each such interval without throttling gives back a quarter of <see cref="RequestsPerSecond"/>.</summary>
+    public TimeSpan ThrottleRecoveryInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 internal sealed class Route53OptionsValidator : IValidateOptions<Route53Options>
@@ -64,6 +82,21 @@ internal sealed class Route53OptionsValidator : IValidateOptions<Route53Options>
         if (options.MaxSwapAttempts < 1 || options.PageSize is < 1 or > 100)
         {
             failures.Add("Route53:MaxSwapAttempts must be at least 1 and Route53:PageSize between 1 and 100");
+        }
+
+        if (!double.IsFinite(options.RequestsPerSecond) || options.RequestsPerSecond <= 0 || options.Burst < 1)
+        {
+            failures.Add("--route53-requests-per-second must be a positive number (such as 4 or 0.5) and --route53-burst at least 1");
+        }
+
+        if (options.BatchWindow < TimeSpan.Zero || options.BatchWindow > TimeSpan.FromSeconds(5))
+        {
+            failures.Add("--route53-batch-window must be between 0s (no batching) and 5s, so that a batched challenge still ends within its deadline");
+        }
+
+        if (options.ThrottleRecoveryInterval <= TimeSpan.Zero)
+        {
+            failures.Add("Route53:ThrottleRecoveryInterval must be positive");
         }
 
         if (options.Endpoint is { Length: > 0 } endpoint

@@ -8,12 +8,21 @@ namespace WebhookSolver.Route53;
 /// <summary>
 /// Publishes and removes one challenge key at one name without losing anyone else's value: read the TXT sets at the
 /// name, compute the change (<see cref="TxtRecordChanges"/>), submit it as an atomic compare-and-swap batch, and on a
-/// conflict (another writer changed the name in between) read again, a bounded number of times.
+/// conflict (another writer changed the name in between) read again, a bounded number of times. With a batch window
+/// (the default) the same happens for many challenges at once in <see cref="ChangeBatcher"/>; with
+/// <c>--route53-batch-window=0</c> each challenge is written alone, here.
 /// </summary>
 internal sealed partial class Route53RecordWriter(
-    Route53Client client, IOptions<Route53Options> options, TimeProvider time, ILogger<Route53RecordWriter> logger)
+    Route53Client client,
+    TxtSetReader reader,
+    ChangeBatcher batcher,
+    ChangeWatcher watcher,
+    IOptions<Route53Options> options,
+    TimeProvider time,
+    ILogger<Route53RecordWriter> logger)
 {
-    private const int MaxPages = 20;
+    /// <summary>How long a caller that gave up waits for the round it stopped, to report that round's cause.</summary>
+    private static readonly TimeSpan StoppedRoundGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>Accepted changes not yet seen INSYNC, so a repeated Present waits for the change it already made.</summary>
     private readonly ConcurrentDictionary<(string Zone, string Name, string Key), (string ChangeId, DateTimeOffset Expires)> _pending = new();
@@ -35,9 +44,15 @@ internal sealed partial class Route53RecordWriter(
         }
 
         var settings = options.Value;
+        if (settings.BatchWindow > TimeSpan.Zero)
+        {
+            await ApplyBatchedAsync(identity, zone, name, key, present, cancellationToken);
+            return;
+        }
+
         for (var attempt = 1; attempt <= settings.MaxSwapAttempts; attempt++)
         {
-            var sets = await ReadTxtSetsAsync(identity, zone.Id, name, cancellationToken);
+            var sets = await reader.ReadAsync(identity, zone.Id, name, cancellationToken);
             var changes = present ? TxtRecordChanges.ToPresent(name, key, sets) : TxtRecordChanges.ToCleanUp(name, key, sets);
             if (changes.Count == 0)
             {
@@ -54,15 +69,9 @@ internal sealed partial class Route53RecordWriter(
             {
                 var change = await client.ChangeResourceRecordSetsAsync(identity, zone.Id, changes, cancellationToken);
                 LogChanged(logger, name, change.Id, changes.Count);
-                if (present && !change.IsInsync)
+                if (Remember(zone.Id, name, key, present, change.Id) && !change.IsInsync)
                 {
-                    _pending[(zone.Id, name, key)] = (change.Id, time.GetUtcNow() + TimeSpan.FromMinutes(5));
-                    PruneExpired();
                     await WaitForInsyncAsync(identity, zone.Id, name, key, change.Id, cancellationToken);
-                }
-                else if (!present)
-                {
-                    _pending.TryRemove((zone.Id, name, key), out _);
                 }
 
                 return;
@@ -77,49 +86,84 @@ internal sealed partial class Route53RecordWriter(
             await Task.Delay(pause, time, cancellationToken);
         }
 
-        throw new SolverException(
-            $"the TXT records at {name} were changed by another writer between every read and write ({settings.MaxSwapAttempts} attempts); " +
-            "nothing was overwritten, cert-manager will retry");
+        throw ChangeBatcher.Exhausted(name, settings.MaxSwapAttempts);
     }
 
-    /// <summary>Every TXT set at exactly <paramref name="name"/>: one simple set, or any number of multivalue-answer sets.</summary>
-    internal async Task<IReadOnlyList<ResourceRecordSet>> ReadTxtSetsAsync(AwsIdentity identity, string zoneId, string name, CancellationToken cancellationToken)
+    private async Task ApplyBatchedAsync(AwsIdentity identity, HostedZone zone, string name, string key, bool present, CancellationToken cancellationToken)
     {
-        var sets = new List<ResourceRecordSet>();
-        string? identifier = null;
-        for (var page = 0; page < MaxPages; page++)
+        var intent = new ChangeIntent(name, key, present, cancellationToken);
+        batcher.Submit(identity, zone.Id, intent);
+        string? changeId;
+        try
         {
-            var answer = await client.ListResourceRecordSetsAsync(identity, zoneId, name, TxtRecordChanges.TxtType, identifier, cancellationToken);
-            var past = false;
-            foreach (var set in answer.RecordSets)
+            changeId = await intent.Completion.Task.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && intent.StoppedRound)
+        {
+            // This caller was the last one its round worked for: report what the round met (throttling, a busy zone),
+            // as a challenge written alone would, rather than a bare timeout.
+            var cause = await RoundOutcomeAsync(intent);
+            if (cause is not null)
             {
-                if (!IsTxtAt(name, set.Name, set.Type))
-                {
-                    past = true;
-                    break;
-                }
-
-                sets.Add(set);
+                throw cause;
             }
 
-            // Route53 lists from the given name and type onwards; a following page only matters while it still starts here.
-            if (past || !answer.IsTruncated || answer.NextRecordName is null || !IsTxtAt(name, answer.NextRecordName, answer.NextRecordType))
-            {
-                break;
-            }
-
-            identifier = answer.NextRecordIdentifier;
+            throw;
         }
 
-        return sets;
+        if (changeId is null)
+        {
+            if (present && _pending.TryGetValue((zone.Id, name, key), out var pending))
+            {
+                await WaitForInsyncAsync(identity, zone.Id, name, key, pending.ChangeId, cancellationToken);
+            }
+
+            return;
+        }
+
+        if (Remember(zone.Id, name, key, present, changeId))
+        {
+            await WaitForInsyncAsync(identity, zone.Id, name, key, changeId, cancellationToken);
+        }
     }
 
-    private static bool IsTxtAt(string name, string setName, string? type) =>
-        DnsName.Equal(setName, name) && string.Equals(type, TxtRecordChanges.TxtType, StringComparison.OrdinalIgnoreCase);
+    private async Task<Route53Exception?> RoundOutcomeAsync(ChangeIntent intent)
+    {
+        try
+        {
+            await intent.Completion.Task.WaitAsync(StoppedRoundGrace, time);
+        }
+        catch (Route53Exception e)
+        {
+            return e;
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException or SolverException)
+        {
+            // No Route53 answer to report.
+        }
+
+        return null;
+    }
+
+    /// <summary>Remembers an accepted Present until INSYNC, so a repeated Present waits for it instead of writing again.</summary>
+    /// <returns>whether to wait for INSYNC (a Present)</returns>
+    private bool Remember(string zoneId, string name, string key, bool present, string changeId)
+    {
+        if (!present)
+        {
+            _pending.TryRemove((zoneId, name, key), out _);
+            return false;
+        }
+
+        _pending[(zoneId, name, key)] = (changeId, time.GetUtcNow() + TimeSpan.FromMinutes(5));
+        PruneExpired();
+        return true;
+    }
 
     /// <summary>
     /// Optional (<see cref="Route53Options.WaitForInsync"/>): polls GetChange until INSYNC, the wait limit or the call's
-    /// deadline. The change is accepted already, so every way out of this wait is success.
+    /// deadline, through the poller every waiter of the change shares. The change is accepted already, so every way
+    /// out of this wait is success.
     /// </summary>
     private async Task WaitForInsyncAsync(AwsIdentity identity, string zoneId, string name, string key, string changeId, CancellationToken cancellationToken)
     {
@@ -133,18 +177,9 @@ internal sealed partial class Route53RecordWriter(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, limit.Token);
         try
         {
-            while (true)
-            {
-                var change = await client.GetChangeAsync(identity, changeId, linked.Token);
-                if (change.IsInsync)
-                {
-                    _pending.TryRemove((zoneId, name, key), out _);
-                    LogInsync(logger, name, changeId);
-                    return;
-                }
-
-                await Task.Delay(settings.InsyncPollInterval, time, linked.Token);
-            }
+            await watcher.WaitForInsyncAsync(identity, changeId, linked.Token);
+            _pending.TryRemove((zoneId, name, key), out _);
+            LogInsync(logger, name, changeId);
         }
         catch (OperationCanceledException)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WebhookSolver.Credentials;
 using WebhookSolver.Kubernetes;
@@ -11,13 +12,18 @@ namespace WebhookSolver.Tests.Credentials;
 internal sealed class ChainHarness : IAsyncDisposable
 {
     private readonly AmbientCredentials _ambient = new();
+    private readonly ServiceProvider _meterServices =
+        new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, ManualTimeProvider time, AwsEnvironment environment)
     {
         Kubernetes = kubernetes;
         Sts = sts;
         Time = time;
-        Cache = new StsCredentialCache(time);
+        var meters = _meterServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        Exporter = new WebhookSolver.Hosting.PrometheusExporter(meters);
+        Metrics = new WebhookSolver.Hosting.WebhookMetrics(meters);
+        Cache = new StsCredentialCache(time, Metrics);
         Chain = new AwsCredentialChain(
             new KubernetesResources(kubernetes.Client()),
             new SecurityTokenService(time),
@@ -32,6 +38,11 @@ internal sealed class ChainHarness : IAsyncDisposable
     public ManualTimeProvider Time { get; }
     public CapturingLoggerProvider Logs { get; } = new();
     public StsCredentialCache Cache { get; }
+
+    /// <summary>The cache's counters, exported as /metrics would.</summary>
+    public WebhookSolver.Hosting.PrometheusExporter Exporter { get; }
+
+    public WebhookSolver.Hosting.WebhookMetrics Metrics { get; }
     public AwsCredentialChain Chain { get; }
 
     /// <param name="environment">as in <see cref="CredentialPlanTests.ParseEnvironment"/>; the STS override defaults to the fake</param>
@@ -60,6 +71,9 @@ internal sealed class ChainHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _ambient.Dispose();
+        Exporter.Dispose();
+        Metrics.Dispose();
+        await _meterServices.DisposeAsync();
         await Kubernetes.DisposeAsync();
         await Sts.DisposeAsync();
     }

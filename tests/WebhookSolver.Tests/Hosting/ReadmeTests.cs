@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Hosting;
 using WebhookSolver.Tests.TestSupport;
 
@@ -13,6 +15,36 @@ public class ReadmeTests
         foreach (var flag in CommandLine.Flags)
         {
             readme.Should().Contain($"| `--{flag.Name}` |", $"--{flag.Name} is a flag of the server");
+        }
+    }
+
+    [Fact]
+    public void TheReadmeMetricsSectionDocumentsEveryInstrument()
+    {
+        var readme = File.ReadAllText(TestData.RepositoryFile("README.md"));
+        var metricsSection = readme[readme.IndexOf("\n## Metrics\n", StringComparison.Ordinal)..];
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        var names = new List<string>();
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, _) =>
+            {
+                if (ReferenceEquals(instrument.Meter.Scope, meters))
+                {
+                    names.Add(instrument.Name);
+                }
+            },
+        };
+        listener.Start();
+
+        using var metrics = new WebhookMetrics(meters);
+        _ = new WebhookSolver.Hosting.Authentication.SecurityMetrics(meters);
+
+        names.Should().HaveCountGreaterThan(9);
+        foreach (var name in names)
+        {
+            metricsSection.Should().Contain($"| `{name}` |", $"{name} is exported at /metrics");
         }
     }
 

@@ -9,10 +9,13 @@ public sealed class ConcurrencyTests
 {
     private const string Name = "_acme-challenge.example.com.";
 
+    /// <param name="keysPerReplica">above one, each replica's concurrent challenges are coalesced into shared batches</param>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task TwoIndependentSolversPresentAndCleanUpConcurrentlyWithoutLosingOrRemovingForeignValues(bool multivalue)
+    [InlineData(false, 1)]
+    [InlineData(true, 1)]
+    [InlineData(false, 3)]
+    [InlineData(true, 3)]
+    public async Task TwoIndependentSolversPresentAndCleanUpConcurrentlyWithoutLosingOrRemovingForeignValues(bool multivalue, int keysPerReplica)
     {
         await using var fake = await FakeRoute53.StartAsync();
         fake.AddCredentials(Route53Harness.AccessKey, Route53Harness.SecretKey);
@@ -62,17 +65,17 @@ public sealed class ConcurrencyTests
 
         for (var round = 0; round < 12; round++)
         {
-            var keyA = $"replica-a-{round}";
-            var keyB = $"replica-b-{round}";
-            await Task.WhenAll(
-                solverA.PresentAsync(Route53Harness.Challenge(keyA), CancellationToken.None),
-                solverB.PresentAsync(Route53Harness.Challenge(keyB), CancellationToken.None));
-            fake.TxtTexts(zone, Name).Should().Contain([keyA, keyB], "both keys are presented in round {0}", round);
+            var keysA = Enumerable.Range(0, keysPerReplica).Select(k => $"replica-a-{round}-{k}").ToList();
+            var keysB = Enumerable.Range(0, keysPerReplica).Select(k => $"replica-b-{round}-{k}").ToList();
+            await Task.WhenAll([
+                .. keysA.Select(key => solverA.PresentAsync(Route53Harness.Challenge(key), CancellationToken.None)),
+                .. keysB.Select(key => solverB.PresentAsync(Route53Harness.Challenge(key), CancellationToken.None))]);
+            fake.TxtTexts(zone, Name).Should().Contain([.. keysA, .. keysB], "every key is presented in round {0}", round);
 
-            await Task.WhenAll(
-                solverA.CleanUpAsync(Route53Harness.Challenge(keyA), CancellationToken.None),
-                solverB.CleanUpAsync(Route53Harness.Challenge(keyB), CancellationToken.None));
-            fake.TxtTexts(zone, Name).Should().NotContain([keyA, keyB], "both keys are cleaned up in round {0}", round);
+            await Task.WhenAll([
+                .. keysA.Select(key => solverA.CleanUpAsync(Route53Harness.Challenge(key), CancellationToken.None)),
+                .. keysB.Select(key => solverB.CleanUpAsync(Route53Harness.Challenge(key), CancellationToken.None))]);
+            fake.TxtTexts(zone, Name).Should().NotContain([.. keysA, .. keysB], "every key is cleaned up in round {0}", round);
         }
 
         lock (random)
@@ -82,5 +85,11 @@ public sealed class ConcurrencyTests
         }
 
         fake.Calls("ChangeResourceRecordSets").Should().BeGreaterThan(48, "conflicts and throttling forced retries");
+        if (keysPerReplica > 1)
+        {
+            var folded = Enumerable.Range(0, 12).Count(round => fake.Server.Requests.Any(request => request.Method == "POST"
+                && Enumerable.Range(0, keysPerReplica).All(k => request.BodyText.Contains($"\"replica-a-{round}-{k}\"", StringComparison.Ordinal))));
+            folded.Should().BeGreaterThan(0, "a replica's concurrent keys at one name are written in one batch");
+        }
     }
 }

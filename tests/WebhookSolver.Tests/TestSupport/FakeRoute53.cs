@@ -19,7 +19,7 @@ public sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOnly
 /// Route53 over HTTP, in process, enforcing what the real service enforces: a valid SigV4 signature for a registered
 /// key on every call, exact-match DELETE, CREATE conflicts, all-or-nothing batches, no mixing of simple and
 /// multivalue-answer sets, names inside the zone, quoted TXT values, PENDING then INSYNC after <see cref="InsyncDelay"/>,
-/// pagination with <see cref="PageSize"/>, and the real XML error bodies. Faults are injected with <see cref="Inject"/>.
+/// pagination with <see cref="PageSize"/>, the per-request batch limits (records, value characters, a set changed twice), and the real XML error bodies. Faults are injected with <see cref="Inject"/>.
 /// </summary>
 public sealed partial class FakeRoute53 : IAsyncDisposable
 {
@@ -33,6 +33,7 @@ public sealed partial class FakeRoute53 : IAsyncDisposable
     private readonly Dictionary<string, (string Secret, string? Token)> _credentials = new(StringComparer.Ordinal);
     private readonly List<Func<string, RecordedRequest, FakeResponse?>> _faults = [];
     private readonly Dictionary<string, int> _calls = new(StringComparer.Ordinal);
+    private readonly List<int> _batchSizes = [];
     private FakeHttpServer _server = null!;
     private int _nextChange;
 
@@ -46,6 +47,22 @@ public sealed partial class FakeRoute53 : IAsyncDisposable
 
     /// <summary>Largest page the list operations answer with, whatever maxitems asks for.</summary>
     public int PageSize { get; set; } = 100;
+
+    public const int MaxRecords = 1000;
+
+    public const int MaxValueCharacters = 32_000;
+
+    /// <summary>Number of changes of every ChangeResourceRecordSets request that passed the batch limits, in arrival order.</summary>
+    public IReadOnlyList<int> BatchSizes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _batchSizes];
+            }
+        }
+    }
 
     /// <summary>How long a change stays PENDING.</summary>
     public TimeSpan InsyncDelay { get; set; }
@@ -250,6 +267,16 @@ public sealed partial class FakeRoute53 : IAsyncDisposable
             return Error(400, "InvalidInput", "Invalid XML ; ChangeBatch has no changes");
         }
 
+        if (BatchLimitViolation(changes) is { } violation)
+        {
+            return InvalidChangeBatch([violation]);
+        }
+
+        lock (_lock)
+        {
+            _batchSizes.Add(changes.Count);
+        }
+
         lock (_lock)
         {
             BeforeChange?.Invoke(this);
@@ -315,6 +342,35 @@ public sealed partial class FakeRoute53 : IAsyncDisposable
             _changes[id] = DateTimeOffset.UtcNow;
             return Xml(200, $"<?xml version=\"1.0\"?>\n<ChangeResourceRecordSetsResponse xmlns=\"{Namespace}\">{ChangeInfo(id)}</ChangeResourceRecordSetsResponse>");
         }
+    }
+
+    /// <summary>
+    /// Route53's per-request limits: at most <see cref="MaxRecords"/> ResourceRecord elements and <see cref="MaxValueCharacters"/>
+    /// characters of values (an UPSERT counting twice), and no record set changed twice by the same kind of action.
+    /// </summary>
+    private static string? BatchLimitViolation(List<(string Action, FakeRecordSet Set)> changes)
+    {
+        var weight = (string action) => action == "UPSERT" ? 2 : 1;
+        if (changes.Sum(c => c.Set.Values.Count * weight(c.Action)) > MaxRecords)
+        {
+            return $"Number of records limit of {MaxRecords} exceeded.";
+        }
+
+        if (changes.Sum(c => c.Set.Values.Sum(v => v.Length) * weight(c.Action)) > MaxValueCharacters)
+        {
+            return $"Maximum value length of {MaxValueCharacters} characters exceeded.";
+        }
+
+        var seen = new HashSet<(string, string, string?, bool)>();
+        foreach (var (action, set) in changes)
+        {
+            if (!seen.Add((set.Name, set.Type, set.SetIdentifier, action == "DELETE")))
+            {
+                return $"The request contains an invalid set of changes for a resource record set '{set.Type} {set.Name}'";
+            }
+        }
+
+        return null;
     }
 
     private static string? ShapeConflict(List<FakeRecordSet> sets, FakeRecordSet set)

@@ -35,7 +35,7 @@ public sealed class Route53Harness : IAsyncDisposable
 
     public static ImmutableCredentials Credentials { get; } = new(AccessKey, SecretKey, null);
 
-    /// <summary>Fast timings for tests: millisecond backoff, short attempt timeout and INSYNC polling.</summary>
+    /// <summary>Fast timings for tests: millisecond backoff, short attempt timeout and INSYNC polling, a short batch window, no effective rate limit.</summary>
     public static Dictionary<string, string?> FastSettings(Uri endpoint) => new()
     {
         ["Route53:Endpoint"] = endpoint.ToString(),
@@ -44,6 +44,9 @@ public sealed class Route53Harness : IAsyncDisposable
         ["Route53:AttemptTimeout"] = "00:00:02",
         ["Route53:InsyncPollInterval"] = "00:00:00.010",
         ["Route53:Deadline"] = "00:00:10",
+        ["Route53:BatchWindow"] = "00:00:00.020",
+        ["Route53:RequestsPerSecond"] = "100000",
+        ["Route53:Burst"] = "100000",
     };
 
     public static async Task<Route53Harness> StartAsync(

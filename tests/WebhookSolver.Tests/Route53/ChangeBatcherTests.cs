@@ -1,0 +1,215 @@
+using WebhookSolver.Challenges;
+using WebhookSolver.Route53;
+using WebhookSolver.Tests.TestSupport;
+
+namespace WebhookSolver.Tests.Route53;
+
+/// <summary>A renewal wave: concurrent challenges of one zone are written in few batches, and one bad change fails only itself.</summary>
+public sealed class ChangeBatcherTests
+{
+    /// <summary>Long enough that every concurrent call of a test joins the first batch, even on a loaded machine.</summary>
+    private static readonly Dictionary<string, string?> Window = new() { ["Route53:BatchWindow"] = "00:00:00.500" };
+
+    private static string Fqdn(int i) => $"_acme-challenge.app{i}.example.com.";
+
+    private static Task PresentAll(Route53Harness harness, IEnumerable<int> names, string? configJson = null) =>
+        Task.WhenAll(names.Select(i => harness.Solver.PresentAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i), configJson: configJson), CancellationToken.None)));
+
+    [Fact]
+    public async Task FiftyConcurrentPresentsAndCleanUpsForOneZoneCostOneChangeBatchEach()
+    {
+        await using var harness = await Route53Harness.StartAsync(Window);
+        var zone = harness.Fake.AddZone("example.com");
+        harness.Fake.Put(zone, new FakeRecordSet("example.com.", "A", 300, ["192.0.2.1"]));
+
+        await PresentAll(harness, Enumerable.Range(0, 50));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(1);
+        harness.Fake.Calls("ListHostedZonesByName").Should().Be(1, "concurrent challenges share one zone lookup");
+        harness.Fake.Calls("ListResourceRecordSets").Should().Be(1, "the adjacent names of the batch are read from one page");
+        harness.Fake.BatchSizes.Should().Equal(50);
+        foreach (var i in Enumerable.Range(0, 50))
+        {
+            harness.Fake.TxtTexts(zone, Fqdn(i)).Should().Equal($"key-{i}");
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
+            harness.Solver.CleanUpAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i)), CancellationToken.None)));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2);
+        harness.Fake.Calls("ListResourceRecordSets").Should().Be(2, "every set of the batch is seen, followed by the next, in one page");
+        harness.Fake.RecordSets(zone).Should().ContainSingle().Which.Type.Should().Be("A");
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task KeysAtOneNameFoldIntoOneCompareAndSwapThatKeepsForeignValuesAndTtl(bool multivalue)
+    {
+        const string name = "_acme-challenge.example.com.";
+        await using var harness = await Route53Harness.StartAsync(Window);
+        var zone = harness.Fake.AddZone("example.com");
+        harness.Fake.Put(zone, multivalue
+            ? new FakeRecordSet(name, "TXT", 10, ["\"foreign\""], "\"foreign\"", MultiValueAnswer: true)
+            : new FakeRecordSet(name, "TXT", 300, ["\"foreign\""]));
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            harness.Solver.PresentAsync(Route53Harness.Challenge($"key-{i}", name), CancellationToken.None)));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(1, "the fake refuses a set that appears twice in one batch");
+        harness.Fake.TxtTexts(zone, name).Should().BeEquivalentTo(["foreign", .. Enumerable.Range(0, 10).Select(i => $"key-{i}")]);
+        if (multivalue)
+        {
+            harness.Fake.RecordSets(zone, name).Should().HaveCount(11).And.OnlyContain(set => set.MultiValueAnswer && set.Ttl == 10);
+        }
+        else
+        {
+            harness.Fake.RecordSets(zone, name).Should().ContainSingle().Which.Ttl.Should().Be(300);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i =>
+            harness.Solver.CleanUpAsync(Route53Harness.Challenge($"key-{i}", name), CancellationToken.None)));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2);
+        harness.Fake.TxtTexts(zone, name).Should().Equal("foreign");
+    }
+
+    [Fact]
+    public async Task AChangeRoute53RefusesByNameFailsOnlyItsChallengeAndTheOthersAreWritten()
+    {
+        await using var harness = await Route53Harness.StartAsync(Window);
+        var zone = harness.Fake.AddZone("example.com");
+        var config = $"{{\"hostedZoneID\":\"{zone}\"}}";
+
+        var good = PresentAll(harness, Enumerable.Range(0, 10), config);
+        var bad = harness.Solver.PresentAsync(Route53Harness.Challenge("stray", "_acme-challenge.example.org.", "example.org.", config), CancellationToken.None);
+
+        (await bad.Invoking(t => t).Should().ThrowAsync<SolverException>()).Which.Message.Should().Be(
+            $"Route53 refused the change on hosted zone {zone}: the record name is not inside that hosted zone; correct hostedZoneID in the Issuer's solver config: " +
+            "RRSet with DNS name _acme-challenge.example.org. is not permitted in zone example.com.");
+        await good;
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            harness.Fake.TxtTexts(zone, Fqdn(i)).Should().Equal($"key-{i}");
+        }
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2, "the refused batch, then the others without the bad change");
+    }
+
+    [Fact]
+    public async Task ARefusalThatNamesNoRecordIsSplitUntilTheBadChangeIsAlone()
+    {
+        await using var harness = await Route53Harness.StartAsync(Window);
+        var zone = harness.Fake.AddZone("example.com");
+        harness.Fake.Inject((operation, request) => operation == "ChangeResourceRecordSets" && request.BodyText.Contains("poison", StringComparison.Ordinal)
+            ? FakeRoute53.InvalidChangeBatch(["Invalid request: something Route53 does not explain"])
+            : null);
+
+        var good = PresentAll(harness, Enumerable.Range(0, 8));
+        var bad = harness.Solver.PresentAsync(Route53Harness.Challenge("poison", "_acme-challenge.app3b.example.com."), CancellationToken.None);
+
+        (await bad.Invoking(t => t).Should().ThrowAsync<SolverException>()).Which.Message.Should().Be(
+            $"Route53 refused the change on hosted zone {zone}: Invalid request: something Route53 does not explain");
+        await good;
+        foreach (var i in Enumerable.Range(0, 8))
+        {
+            harness.Fake.TxtTexts(zone, Fqdn(i)).Should().Equal($"key-{i}");
+        }
+
+        harness.Fake.TxtTexts(zone, "_acme-challenge.app3b.example.com.").Should().BeEmpty();
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().BeLessThan(12, "halving isolates one change among nine in a few calls");
+    }
+
+    [Fact]
+    public async Task ABatchOverRoute53sValueCharacterLimitIsSplitIntoRequestsWithinIt()
+    {
+        await using var harness = await Route53Harness.StartAsync(Window);
+        var zone = harness.Fake.AddZone("example.com");
+        var keys = Enumerable.Range(0, 30).Select(i => $"{i:D2}{new string('k', 1500)}").ToList();
+
+        await Task.WhenAll(keys.Select((key, i) => harness.Solver.PresentAsync(Route53Harness.Challenge(key, Fqdn(i)), CancellationToken.None)));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2, "30 values of about 1,500 characters exceed 32,000 characters once");
+        harness.Fake.BatchSizes.Sum().Should().Be(30);
+        foreach (var (key, i) in keys.Select((key, i) => (key, i)))
+        {
+            harness.Fake.RecordSets(zone, Fqdn(i)).Should().ContainSingle().Which.Values.Select(TxtValue.Unquote).Should().Equal(key);
+        }
+    }
+
+    [Fact]
+    public async Task ConcurrentWaitersForInsyncShareOneGetChangePoller()
+    {
+        await using var harness = await Route53Harness.StartAsync(new()
+        {
+            ["Route53:BatchWindow"] = "00:00:00.500",
+            ["Route53:WaitForInsync"] = "00:00:05",
+            ["Route53:InsyncPollInterval"] = "00:00:00.100",
+        });
+        harness.Fake.AddZone("example.com");
+        harness.Fake.InsyncDelay = TimeSpan.FromMilliseconds(250);
+
+        await PresentAll(harness, Enumerable.Range(0, 20));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(1);
+        harness.Fake.Calls("GetChange").Should().BeInRange(2, 6, "one poller asks every 100 ms for the change twenty challenges wait for");
+        harness.Get<ChangeWatcher>().Running.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task ACallerThatGivesUpDuringTheWindowWritesNothingAndItsNextPresentConverges()
+    {
+        await using var harness = await Route53Harness.StartAsync(Window);
+        var zone = harness.Fake.AddZone("example.com");
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(30));
+
+        var others = PresentAll(harness, Enumerable.Range(0, 5));
+        var abandoned = harness.Solver.PresentAsync(Route53Harness.Challenge("abandoned", Fqdn(99)), giveUp.Token);
+
+        await abandoned.Invoking(t => t).Should().ThrowAsync<OperationCanceledException>();
+        await others;
+        harness.Fake.TxtTexts(zone, Fqdn(99)).Should().BeEmpty();
+
+        await harness.Solver.PresentAsync(Route53Harness.Challenge("abandoned", Fqdn(99)), CancellationToken.None);
+        harness.Fake.TxtTexts(zone, Fqdn(99)).Should().Equal("abandoned");
+    }
+
+    [Fact]
+    public async Task ZeroBatchWindowAndZeroZoneCacheWriteEachChallengeAloneAsTheBuiltInSolverDoes()
+    {
+        await using var harness = await Route53Harness.StartAsync(new()
+        {
+            ["Route53:BatchWindow"] = "00:00:00",
+            ["Route53:ZoneCacheDuration"] = "00:00:00",
+        });
+        var zone = harness.Fake.AddZone("example.com");
+
+        await PresentAll(harness, Enumerable.Range(0, 10));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(10);
+        harness.Fake.Calls("ListHostedZonesByName").Should().Be(10);
+        harness.Fake.Calls("ListResourceRecordSets").Should().Be(10);
+        harness.Fake.BatchSizes.Should().OnlyContain(size => size == 1);
+        Enumerable.Range(0, 10).Should().OnlyContain(i => harness.Fake.TxtTexts(zone, Fqdn(i)).Single() == $"key-{i}");
+    }
+
+    [Fact]
+    public async Task DifferentCredentialsForOneZoneAreNeverBatchedTogether()
+    {
+        await using var harness = await Route53Harness.StartAsync(Window);
+        harness.Fake.AddCredentials("AKIDSECOND", "second-secret");
+        var zone = harness.Fake.AddZone("example.com");
+        var identityB = new WebhookSolver.Credentials.AwsIdentity(new Amazon.Runtime.ImmutableCredentials("AKIDSECOND", "second-secret", null), null);
+        var identityA = new WebhookSolver.Credentials.AwsIdentity(Route53Harness.Credentials, null);
+        var writer = harness.Get<Route53RecordWriter>();
+        var hosted = new HostedZone(zone, "example.com.");
+
+        await Task.WhenAll(
+            writer.PresentAsync(identityA, hosted, Fqdn(1), "key-a", CancellationToken.None),
+            writer.PresentAsync(identityB, hosted, Fqdn(2), "key-b", CancellationToken.None));
+
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2);
+        harness.Fake.Server.Requests.Where(r => r.Method == "POST")
+            .Select(r => r.Header("Authorization")!.Contains("AKIDSECOND", StringComparison.Ordinal)).Should().BeEquivalentTo([true, false]);
+    }
+}
