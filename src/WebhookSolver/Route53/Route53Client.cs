@@ -171,8 +171,9 @@ internal sealed partial class Route53Client(
             throw Route53Errors.Create(operation, 0, Route53Exception.TimeoutCode,
                 [$"no answer within {attemptTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s"], hostedZoneId);
         }
-        catch (HttpRequestException e) when (!cancellationToken.IsCancellationRequested)
+        catch (HttpRequestException e)
         {
+            // Even when the caller's deadline ends at the same moment, the raw exception (with its address) never escapes.
             // The error kind, not the exception text: stable across retries and free of addresses that change.
             throw Route53Errors.Create(operation, 0, Route53Exception.ConnectionFailedCode, [$"{e.HttpRequestError} reaching {uri.Host}"], hostedZoneId);
         }
