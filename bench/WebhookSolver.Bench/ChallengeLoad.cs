@@ -38,7 +38,7 @@ internal sealed record PhaseResult(
 /// Sends Present and CleanUp to the server and, like cert-manager, tries a challenge again after a failure
 /// (<c>success:false</c>, an HTTP error or no answer within 30 s) after a random 1–5 s backoff.
 /// </summary>
-internal sealed class ChallengeLoad(HttpClient http, Uri solverUri)
+internal sealed class ChallengeLoad(HttpClient http, Uri solverUri, TextWriter progress)
 {
     private static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
@@ -109,7 +109,14 @@ internal sealed class ChallengeLoad(HttpClient http, Uri solverUri)
             }
         }
 
-        await Task.WhenAll(challenges.Select(c => Task.Run(() => OneAsync(c))));
+        var all = Task.WhenAll(challenges.Select(c => Task.Run(() => OneAsync(c))));
+        while (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(15))) != all)
+        {
+            await progress.WriteLineAsync(
+                $"    {action}: {Volatile.Read(ref succeeded)}/{challenges.Count} succeeded after {wall.Elapsed.TotalSeconds:0}s, {Volatile.Read(ref failed)} failed calls ({Describe(failures)})");
+        }
+
+        await all;
         wall.Stop();
         return new PhaseResult(wall.Elapsed, capped.IsCancellationRequested && succeeded < challenges.Count, challenges.Count, succeeded,
             attempts, failed, [.. latencies], [.. toSuccess], failures);

@@ -71,7 +71,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
 
             await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
             var idle = server.Memory().Rss;
-            var load = new ChallengeLoad(http, SolverUri(server));
+            var load = new ChallengeLoad(http, SolverUri(server), log);
 
             var before = CallCounts.Of(fake);
             var present = await load.RunAsync(challenges, "Present", concurrency: 0, options.TimeCap);
@@ -119,7 +119,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             var zones = AddZones(fake);
             await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
             var idle = server.Memory().Rss;
-            var load = new ChallengeLoad(http, SolverUri(server));
+            var load = new ChallengeLoad(http, SolverUri(server), log);
 
             var warmUp = Challenge.Create("warm", Math.Min(200, options.OverheadRequests), zones);
             await load.RunAsync(warmUp, "Present", options.OverheadConcurrency, options.TimeCap);
