@@ -191,5 +191,5 @@ internal sealed class ChallengeLoad(HttpClient http, Uri solverUri, TextWriter p
         ? "none"
         : string.Join("; ", failures.OrderByDescending(f => f.Value).Take(3).Select(f => $"{f.Value}x {Shorten(f.Key)}"));
 
-    private static string Shorten(string text) => text.Length > 140 ? text[..140] + "..." : text;
+    private static string Shorten(string text) => text.Length > 70 ? text[..70] + "..." : text;
 }
