@@ -32,7 +32,8 @@ internal sealed record PhaseResult(
     int FailedAttempts,
     IReadOnlyList<double> CallLatenciesMs,
     IReadOnlyList<double> TimeToSuccessMs,
-    IReadOnlyDictionary<string, int> Failures);
+    IReadOnlyDictionary<string, int> Failures,
+    IReadOnlySet<Challenge> Done);
 
 /// <summary>
 /// Sends Present and CleanUp to the server and, like cert-manager, tries a challenge again after a failure
@@ -54,6 +55,7 @@ internal sealed class ChallengeLoad(HttpClient http, Uri solverUri, TextWriter p
         var latencies = new ConcurrentBag<double>();
         var toSuccess = new ConcurrentBag<double>();
         var failures = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var done = new ConcurrentDictionary<Challenge, bool>();
         var attempts = 0;
         var failed = 0;
         var succeeded = 0;
@@ -92,6 +94,7 @@ internal sealed class ChallengeLoad(HttpClient http, Uri solverUri, TextWriter p
                 if (failure is null)
                 {
                     toSuccess.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    done[challenge] = true;
                     Interlocked.Increment(ref succeeded);
                     return;
                 }
@@ -119,7 +122,7 @@ internal sealed class ChallengeLoad(HttpClient http, Uri solverUri, TextWriter p
         await all;
         wall.Stop();
         return new PhaseResult(wall.Elapsed, capped.IsCancellationRequested && succeeded < challenges.Count, challenges.Count, succeeded,
-            attempts, failed, [.. latencies], [.. toSuccess], failures);
+            attempts, failed, [.. latencies], [.. toSuccess], failures, done.Keys.ToHashSet());
     }
 
     /// <summary>One webhook call; null on success, else why it failed.</summary>

@@ -57,7 +57,7 @@ internal static class Report
         Row("  Time to success p50 (ms, incl. retries)", r => LatencyStatistics.Percentile(r.Present.TimeToSuccessMs, 50), "0");
         Row("  Time to success p99 (ms, incl. retries)", r => LatencyStatistics.Percentile(r.Present.TimeToSuccessMs, 99), "0");
         Row("  Challenges never presented (time cap)", r => r.Present.Challenges - r.Present.Succeeded, "0", ratio: false);
-        Row("  Lost values (key missing after Present)", r => r.LostValues, "0", ratio: false);
+        Row("  Lost values (key missing after a successful Present)", r => r.LostValues, "0", ratio: false);
         rows.Add(["CleanUp (all at once)", "", "", ""]);
         Row("  Route53 calls", r => r.CleanUpCalls.Total, "0");
         Row("  Throttling responses", r => r.CleanUpThrottled, "0");

@@ -77,7 +77,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             var present = await load.RunAsync(challenges, "Present", concurrency: 0, options.TimeCap);
             var presentCalls = CallCounts.Of(fake).Minus(before);
             var presentThrottled = throttle.Throttled;
-            var lost = challenges.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
+            var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
             log.WriteLine($"[{name}] Present: {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.0}s, {presentCalls.Total} Route53 calls, {presentThrottled} throttled, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
 
             var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency: 0, options.TimeCap);
@@ -140,7 +140,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             await sampling.CancelAsync();
             await sampler;
             loaded = Math.Max(loaded, server.Memory().Rss);
-            var lost = challenges.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
+            var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
             var peak = server.Memory().Peak;
 
             await load.RunAsync(challenges, "CleanUp", options.OverheadConcurrency, options.TimeCap);

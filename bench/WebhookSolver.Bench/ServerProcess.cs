@@ -121,6 +121,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => StopQuietly(process);
         var server = new ServerProcess(process, new Uri($"https://127.0.0.1:{port}/"));
         var ready = Stopwatch.StartNew();
         while (true)
@@ -188,6 +189,21 @@ internal sealed class ServerProcess : IAsyncDisposable
             {
                 _lastLines.Dequeue();
             }
+        }
+    }
+
+    /// <summary>When the benchmark is interrupted, its server must not outlive it.</summary>
+    private static void StopQuietly(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+        catch (InvalidOperationException)
+        {
         }
     }
 
