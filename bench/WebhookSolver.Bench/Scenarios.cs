@@ -51,7 +51,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
         "--Route53:ZoneCacheDuration=00:00:00",
         "--route53-requests-per-second=10000",
         "--route53-burst=10000",
-        $"--route53-wait-for-insync={(long)options.BaselineInsyncWait.TotalMilliseconds}ms",
+        $"--route53-wait-for-insync={GoDuration(options.BaselineInsyncWait)}",
     ];
 
     /// <summary>Overhead runs lift the client-side limit, which would otherwise be what is measured.</summary>
@@ -157,6 +157,10 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
 
     private List<(string Id, string Name)> AddZones(FakeRoute53 fake) =>
         [.. Enumerable.Range(1, options.Zones).Select(k => $"zone{k}.bench.test").Select(zone => (fake.AddZone(zone), zone))];
+
+    private static string GoDuration(TimeSpan duration) => duration.Milliseconds == 0
+        ? $"{(long)duration.TotalSeconds}s"
+        : $"{(long)duration.TotalMilliseconds}ms";
 
     private static Uri SolverUri(ServerProcess server) => new(server.BaseAddress, "apis/acme.example.com/v1alpha1/route53");
 
