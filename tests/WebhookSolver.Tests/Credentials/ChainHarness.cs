@@ -59,14 +59,8 @@ internal sealed class ChainHarness : IAsyncDisposable
     }
 
     /// <summary>A loopback URL nothing listens on: a service that is down.</summary>
-    public static Uri ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return new Uri($"http://127.0.0.1:{port}/");
-    }
+    /// <summary>An address nothing listens on.</summary>
+    public static Uri ClosedPort() => new($"http://127.0.0.1:{Ports.Free()}/");
 
     public async ValueTask DisposeAsync()
     {

@@ -71,9 +71,7 @@ public class MetricsTests
         var port = Ports.Free();
         using var factory = new WebhookFactory();
         factory.Settings["Metrics:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        factory.Settings["Webhook:SecurePort"] = Ports.FreeText();
-        factory.UseKestrel();
-        factory.StartServer();
+        factory.StartOnLoopback();
         using var client = new HttpClient();
 
         using var metrics = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/metrics"));

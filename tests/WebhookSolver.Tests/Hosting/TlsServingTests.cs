@@ -14,15 +14,13 @@ public sealed class TlsServingTests : IDisposable
     private readonly X509Certificate2 _authority = TestCertificates.CreateAuthority("serving-ca");
     private readonly SecretDirectory _secret = new();
     private readonly WebhookFactory _factory = new();
-    private readonly int _port = Ports.Free();
+    private int _port;
 
     public TlsServingTests()
     {
-        _factory.Settings["Webhook:SecurePort"] = _port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         _factory.Settings["Webhook:TlsCertFile"] = Path.Combine(_secret.Root, "tls.crt");
         _factory.Settings["Webhook:TlsPrivateKeyFile"] = Path.Combine(_secret.Root, "tls.key");
         _factory.Settings["Webhook:CertificateReloadInterval"] = "00:00:00.100";
-        _factory.UseKestrel();
     }
 
     public void Dispose()
@@ -31,6 +29,8 @@ public sealed class TlsServingTests : IDisposable
         _secret.Dispose();
     }
 
+    private void Start() => _port = _factory.StartOnLoopback().Port;
+
     private X509Certificate2 NewServingCertificate(string name) =>
         TestCertificates.CreateLeaf(_authority, name, TestCertificates.ServerAuth);
 
@@ -38,7 +38,7 @@ public sealed class TlsServingTests : IDisposable
     public async Task ServesHttpsWithHttp2AndTls12OrNewer()
     {
         _secret.Publish(NewServingCertificate("first"));
-        _factory.StartServer();
+        Start();
 
         var handshake = await HandshakeAsync(http2: true);
 
@@ -53,7 +53,7 @@ public sealed class TlsServingTests : IDisposable
     public async Task PlainHttpIsNotServed()
     {
         _secret.Publish(NewServingCertificate("first"));
-        _factory.StartServer();
+        Start();
 
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var plain = async () => await client.GetStringAsync(new Uri($"http://127.0.0.1:{_port}/healthz"));
@@ -67,7 +67,7 @@ public sealed class TlsServingTests : IDisposable
         var first = NewServingCertificate("first");
         var second = NewServingCertificate("second");
         _secret.Publish(first);
-        _factory.StartServer();
+        Start();
         (await ServedThumbprintAsync()).Should().Be(first.Thumbprint);
 
         _secret.Publish(second);
@@ -82,7 +82,7 @@ public sealed class TlsServingTests : IDisposable
         var stranger = NewServingCertificate("stranger");
         var third = NewServingCertificate("third");
         _secret.Publish(first);
-        _factory.StartServer();
+        Start();
 
         // Mismatched key, then a half-written certificate: both must be ignored.
         _secret.Publish(TestCertificates.CertificatePem(NewServingCertificate("mismatched")), TestCertificates.PrivateKeyPem(stranger));

@@ -12,6 +12,4 @@ public static class Ports
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-
-    public static string FreeText() => Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
 }

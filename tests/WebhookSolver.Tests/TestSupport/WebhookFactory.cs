@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +23,19 @@ public sealed class WebhookFactory : WebApplicationFactory<Program>
 
     /// <summary>Settings applied on top of local mode, as configuration keys (e.g. Webhook:SolverName).</summary>
     public Dictionary<string, string?> Settings { get; } = new() { ["Webhook:Local"] = "true", ["Metrics:Port"] = "0" };
+
+    /// <summary>
+    /// Starts the real Kestrel (secure port 0 unless a setting says otherwise) and returns the HTTPS address it
+    /// bound: no port is chosen in advance, so parallel tests never race for one.
+    /// </summary>
+    public Uri StartOnLoopback()
+    {
+        Settings.TryAdd("Webhook:SecurePort", "0");
+        UseKestrel();
+        StartServer();
+        var addresses = Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First(address => address.StartsWith("https://", StringComparison.Ordinal)));
+    }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
