@@ -44,35 +44,6 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The solver builds its Kubernetes client (for secret references and service-account tokens) when the first
-    /// challenge arrives, and outside a cluster that needs a kubeconfig. The benchmark's challenges use ambient keys,
-    /// so this cluster is never called.
-    /// </summary>
-    private static readonly Lazy<string> UnusedKubeconfig = new(() =>
-    {
-        var path = Path.Combine(Path.GetTempPath(), "webhook-solver-bench.kubeconfig");
-        File.WriteAllText(path, """
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: unused
-              cluster:
-                server: https://127.0.0.1:9
-            contexts:
-            - name: unused
-              context:
-                cluster: unused
-                user: unused
-            current-context: unused
-            users:
-            - name: unused
-              user:
-                token: unused
-            """);
-        return path;
-    });
-
     public static string LocateAssembly(string? configured)
     {
         var candidates = new[]
@@ -101,7 +72,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         foreach (var arg in new[]
                  {
                      "--local", "--secure-port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0",
-                     "--kubeconfig", UnusedKubeconfig.Value, $"--Route53:Endpoint={route53}",
+                     $"--Route53:Endpoint={route53}",
                  }.Concat(flags))
         {
             start.ArgumentList.Add(arg);
