@@ -9,7 +9,7 @@ namespace WebhookSolver.Hosting;
 /// </summary>
 public static class CommandLine
 {
-    public enum FlagKind { Text, Number, Switch, Duration }
+    public enum FlagKind { Text, Number, Fraction, Switch, Duration }
 
     public sealed record Flag(string Name, string ConfigKey, FlagKind Kind, string Default, string Help);
 
@@ -37,7 +37,7 @@ public static class CommandLine
 
         // Route53.
         new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, "0s", "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond --challenge-timeout)"),
-        new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Text, "4", "client-side rate limit for all Route53 calls of the process"),
+        new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, "4", "client-side rate limit for all Route53 calls of the process"),
         new("route53-burst", "Route53:Burst", FlagKind.Number, "10", "Route53 calls allowed at once before the rate limit applies"),
         new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, "200ms", "how long changes to one hosted zone are gathered into one batch (0: no batching)"),
 
@@ -125,6 +125,8 @@ public static class CommandLine
         {
             case FlagKind.Number when !int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out _):
                 return $"flag --{flag.Name} must be a whole number, got '{value}'";
+            case FlagKind.Fraction when !double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _):
+                return $"flag --{flag.Name} must be a number such as 4 or 0.5, got '{value}'";
             case FlagKind.Switch when !bool.TryParse(value, out _):
                 return $"flag --{flag.Name} must be true or false, got '{value}'";
             case FlagKind.Duration:

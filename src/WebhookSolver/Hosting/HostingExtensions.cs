@@ -47,6 +47,9 @@ public static class HostingExtensions
 
     private static void ConfigureKestrel(KestrelServerOptions kestrel)
     {
+        // Kestrel is configured while the application is built, before the host validates options on start:
+        // validate them all here, so a start-up with several bad values reports every one of them.
+        kestrel.ApplicationServices.GetService<IStartupValidator>()?.Validate();
         var options = kestrel.ApplicationServices.GetRequiredService<IOptions<WebhookOptions>>().Value;
         var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
         var metrics = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;

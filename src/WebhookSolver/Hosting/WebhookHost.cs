@@ -13,8 +13,11 @@ public static partial class WebhookHost
     /// <summary>A start-up check failed (e.g. no front-proxy trust): the server never listened.</summary>
     public const int StartupFailed = 3;
 
-    public static async Task<int> RunAsync(string[] args, Action<WebApplicationBuilder> addServices, Action<WebApplication> mapEndpoints)
+    /// <param name="errors">where start-up errors go; standard error unless a test says otherwise</param>
+    public static async Task<int> RunAsync(
+        string[] args, Action<WebApplicationBuilder> addServices, Action<WebApplication> mapEndpoints, TextWriter? errors = null)
     {
+        errors ??= Console.Error;
         var commandLine = CommandLine.Parse(args);
         if (commandLine.HelpRequested)
         {
@@ -24,7 +27,7 @@ public static partial class WebhookHost
 
         if (commandLine.Error is { } error)
         {
-            await Console.Error.WriteLineAsync($"error: {error}").ConfigureAwait(false);
+            await errors.WriteLineAsync($"error: {error}").ConfigureAwait(false);
             return BadUsage;
         }
 
@@ -35,6 +38,8 @@ public static partial class WebhookHost
             addServices(builder);
 
             var app = builder.Build();
+            // Every option at once, before anything reads one, so a start-up with several bad values lists them all.
+            app.Services.GetService<IStartupValidator>()?.Validate();
             var options = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
             mapEndpoints(app);
 
@@ -49,21 +54,35 @@ public static partial class WebhookHost
             await app.WaitForShutdownAsync().ConfigureAwait(false);
             return 0;
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (SettingFailures(e) is { Count: > 0 } failures)
         {
-            foreach (var failure in e.Failures)
+            foreach (var failure in failures)
             {
-                await Console.Error.WriteLineAsync($"error: {failure}").ConfigureAwait(false);
+                await errors.WriteLineAsync($"error: {failure}").ConfigureAwait(false);
             }
 
             return BadUsage;
         }
         catch (WebhookStartupException e)
         {
-            await Console.Error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+            await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
             return StartupFailed;
         }
     }
+
+    /// <summary>
+    /// What was wrong with the settings: validation failures, and values the configuration binder could not convert
+    /// (e.g. <c>Route53__RequestsPerSecond=fast</c> in the environment). Empty for any other exception.
+    /// </summary>
+    private static List<string> SettingFailures(Exception exception) => exception switch
+    {
+        OptionsValidationException invalid => [.. invalid.Failures],
+        AggregateException many when many.InnerExceptions.All(inner => SettingFailures(inner).Count > 0) =>
+            [.. many.InnerExceptions.SelectMany(SettingFailures)],
+        InvalidOperationException unconvertible when unconvertible.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+            [unconvertible.Message],
+        _ => [],
+    };
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving {Urls} for /apis/{GroupName}/v1alpha1/{SolverName}")]
     private static partial void LogStarted(ILogger logger, ICollection<string> urls, string groupName, string solverName);

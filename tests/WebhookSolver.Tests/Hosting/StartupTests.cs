@@ -6,8 +6,10 @@ namespace WebhookSolver.Tests.Hosting;
 
 public class StartupTests
 {
-    private static Task<int> RunAsync(params string[] args) =>
-        WebhookHost.RunAsync(args, builder => builder.AddWebhookHosting(), app => app.MapHealth());
+    private static Task<int> RunAsync(params string[] args) => RunAsync(TextWriter.Null, args);
+
+    private static Task<int> RunAsync(TextWriter errors, params string[] args) =>
+        WebhookHost.RunAsync(args, builder => builder.AddWebhookHosting(), app => app.MapHealth(), errors);
 
     [Theory]
     [InlineData("--local", "--bind-address=0.0.0.0")]
@@ -22,6 +24,28 @@ public class StartupTests
     public async Task InvalidSettingsStopTheProcessWithExitCode2(params string[] args)
     {
         (await RunAsync(args)).Should().Be(WebhookHost.BadUsage);
+    }
+
+    [Fact]
+    public async Task EveryBadSettingIsReportedAtOnce()
+    {
+        using var errors = new StringWriter();
+
+        var exitCode = await RunAsync(errors, "--local", "--log-format=xml", "--metrics-port=70000");
+
+        exitCode.Should().Be(WebhookHost.BadUsage);
+        errors.ToString().Should().Contain("--log-format").And.Contain("--metrics-port");
+    }
+
+    [Fact]
+    public async Task AConfigurationValueOfTheWrongTypeIsReportedWithoutAStackTrace()
+    {
+        using var errors = new StringWriter();
+
+        var exitCode = await RunAsync(errors, "--local", "--Webhook:SecurePort=none");
+
+        exitCode.Should().Be(WebhookHost.BadUsage);
+        errors.ToString().Should().Be("error: Failed to convert configuration value 'none' at 'Webhook:SecurePort' to type 'System.Int32'." + Environment.NewLine);
     }
 
     [Fact]

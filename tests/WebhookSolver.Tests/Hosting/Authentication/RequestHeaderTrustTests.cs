@@ -180,26 +180,18 @@ public sealed class RequestHeaderTrustTests : IAsyncLifetime, IDisposable
     /// <summary>Runs the host as Program does (minus the solver); returns its exit code and what it wrote to stderr.</summary>
     private async Task<(int ExitCode, string Errors)> RunHostAsync(IEnumerable<string> flags)
     {
-        var errors = new StringWriter();
-        var previous = Console.Error;
-        Console.SetError(errors);
-        try
-        {
-            var exitCode = await WebhookHost.RunAsync(
-                ["--secure-port=0", "--bind-address=127.0.0.1", "--group-name=acme.example.com",
-                 $"--tls-cert-file={_certificates.ServingCertFile}", $"--tls-private-key-file={_certificates.ServingKeyFile}", .. flags],
-                builder =>
-                {
-                    builder.AddWebhookHosting();
-                    builder.Services.AddSingleton(_kubernetes.CreateClient());
-                    builder.Services.AddWebhookSecurity();
-                },
-                app => app.UseWebhookSecurity());
-            return (exitCode, errors.ToString());
-        }
-        finally
-        {
-            Console.SetError(previous);
-        }
+        using var errors = new StringWriter();
+        var exitCode = await WebhookHost.RunAsync(
+            ["--secure-port=0", "--bind-address=127.0.0.1", "--group-name=acme.example.com",
+             $"--tls-cert-file={_certificates.ServingCertFile}", $"--tls-private-key-file={_certificates.ServingKeyFile}", .. flags],
+            builder =>
+            {
+                builder.AddWebhookHosting();
+                builder.Services.AddSingleton(_kubernetes.CreateClient());
+                builder.Services.AddWebhookSecurity();
+            },
+            app => app.UseWebhookSecurity(),
+            errors);
+        return (exitCode, errors.ToString());
     }
 }
