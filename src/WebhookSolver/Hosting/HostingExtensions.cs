@@ -11,6 +11,9 @@ public static class HostingExtensions
     /// <summary>Header and body limits: a ChallengePayload is a few KB, the aggregator sends a handful of headers.</summary>
     public const int MaxRequestBodyBytes = 64 * 1024;
 
+    /// <summary>Beyond this, Kestrel drops the connection without reading further.</summary>
+    public const int MaxTransportBodyBytes = 1024 * 1024;
+
     /// <summary>Options, logging, the serving certificate and an HTTPS-only Kestrel.</summary>
     public static WebApplicationBuilder AddWebhookHosting(this WebApplicationBuilder builder)
     {
@@ -55,7 +58,9 @@ public static class HostingExtensions
         var metrics = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
 
         kestrel.AddServerHeader = false;
-        kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+        // The protocol refuses bodies over MaxRequestBodyBytes with a 413 Status; the transport limit sits above it
+        // so Kestrel can drain a moderately oversized body and the client reads that answer instead of a reset.
+        kestrel.Limits.MaxRequestBodySize = MaxTransportBodyBytes;
         kestrel.Limits.MaxRequestHeaderCount = 64;
         kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         kestrel.Limits.MaxRequestLineSize = 8 * 1024;

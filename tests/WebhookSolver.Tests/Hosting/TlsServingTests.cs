@@ -103,6 +103,34 @@ public sealed class TlsServingTests : IDisposable
         (await WaitForThumbprintAsync(third.Thumbprint)).Should().Be(third.Thumbprint);
     }
 
+    [Fact]
+    public async Task ErrorPathsAreKubernetesStatusesOverRealKestrelToo()
+    {
+        _secret.Publish(NewServingCertificate("first"));
+        Start();
+        using var client = Client();
+        var solver = new Uri($"https://127.0.0.1:{_port}/apis/acme.example.com/v1alpha1/route53");
+        var big = "{\"request\":{\"key\":\"" + new string('k', 70 * 1024) + "\"}}";
+
+        using var notFound = await client.GetAsync(new Uri($"https://127.0.0.1:{_port}/apis/other.example.com/v1alpha1"));
+        using var wrongVerb = await client.DeleteAsync(solver);
+        using var aggregatedOnly = new HttpRequestMessage(HttpMethod.Get, new Uri($"https://127.0.0.1:{_port}/apis"));
+        aggregatedOnly.Headers.TryAddWithoutValidation("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList");
+        using var notAcceptable = await client.SendAsync(aggregatedOnly);
+        using var sized = new StringContent(big, System.Text.Encoding.UTF8, "application/json");
+        using var tooLarge = await client.PostAsync(solver, sized);
+        using var chunked = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(big)));
+        using var tooLargeChunked = await client.PostAsync(solver, chunked);
+
+        foreach (var (response, code) in new[] { (notFound, 404), (wrongVerb, 405), (notAcceptable, 406), (tooLarge, 413), (tooLargeChunked, 413) })
+        {
+            ((int)response.StatusCode).Should().Be(code);
+            (await response.Content.ReadAsStringAsync()).Should().Contain("\"kind\":\"Status\"").And.Contain($"\"code\":{code}");
+        }
+
+        _factory.Solver.Calls.Should().BeEmpty();
+    }
+
     private async Task<string?> WaitForThumbprintAsync(string expected)
     {
         string? served = null;
