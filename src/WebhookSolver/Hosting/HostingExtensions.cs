@@ -25,9 +25,17 @@ public static class HostingExtensions
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
 
         builder.Logging.ClearProviders();
+        // Defaults in code, not appsettings.json: the process may start from any working directory (the image's
+        // entrypoint does). Configuration (Logging__LogLevel__...) still overrides them.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         if (builder.Configuration[$"{WebhookOptions.Section}:LogFormat"] == "json")
         {
-            builder.Logging.AddJsonConsole(json => json.IncludeScopes = true);
+            builder.Logging.AddJsonConsole(json =>
+            {
+                json.IncludeScopes = true;
+                json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            });
         }
         else
         {

@@ -45,7 +45,8 @@ public static partial class WebhookHost
 
             await app.StartAsync().ConfigureAwait(false);
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(WebhookHost));
-            LogStarted(logger, app.Urls, options.EffectiveGroupName, options.SolverName);
+            var urls = string.Join(", ", app.Urls);
+            LogStarted(logger, urls, options.EffectiveGroupName, options.SolverName);
             if (options.Local)
             {
                 LogLocalMode(logger);
@@ -85,7 +86,7 @@ public static partial class WebhookHost
     };
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving {Urls} for /apis/{GroupName}/v1alpha1/{SolverName}")]
-    private static partial void LogStarted(ILogger logger, ICollection<string> urls, string groupName, string solverName);
+    private static partial void LogStarted(ILogger logger, string urls, string groupName, string solverName);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "LOCAL MODE: requests are NOT authenticated or authorized. Listening on loopback only; never use this mode in a cluster")]
     private static partial void LogLocalMode(ILogger logger);
