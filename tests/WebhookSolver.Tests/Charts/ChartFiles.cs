@@ -1,9 +1,9 @@
-using WebhookSolver.Tests.TestSupport;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
+using WebhookSolver.Tests.TestSupport;
 
 namespace WebhookSolver.Tests.Charts;
 
