@@ -10,7 +10,6 @@ namespace WebhookSolver.Challenges;
 [JsonSerializable(typeof(ApiGroupList))]
 [JsonSerializable(typeof(ApiGroup))]
 [JsonSerializable(typeof(ApiResourceList))]
-[JsonSerializable(typeof(string))]
 internal sealed partial class ChallengeJsonContext : JsonSerializerContext
 {
     /// <summary>

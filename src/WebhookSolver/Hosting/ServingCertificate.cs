@@ -83,10 +83,9 @@ internal sealed partial class ServingCertificate : BackgroundService
         try
         {
             var loaded = X509Certificate2.CreateFromPem(certPem, keyPem);
-            var previous = Interlocked.Exchange(ref _current, loaded);
+            // The previous pair is not disposed: a handshake in flight may still hold it.
+            Volatile.Write(ref _current, loaded);
             LogLoaded(loaded.Subject, loaded.NotAfter, loaded.Thumbprint);
-            // The previous certificate may still be in use by a handshake in flight; let the GC dispose it.
-            GC.KeepAlive(previous);
             return true;
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
