@@ -86,7 +86,7 @@ internal sealed record BenchOptions
             : throw new ArgumentException($"{name} must be a positive whole number, got '{text}'");
 
     private static TimeSpan Duration(string name, string text) =>
-        CommandLine.TryParseDuration(text, out var value) && value >= TimeSpan.Zero
+        Duration.TryParse(text, out var value) && value >= TimeSpan.Zero
             ? value
             : throw new ArgumentException($"{name} must be a duration such as 500ms, 3s or 15m, got '{text}'");
 

@@ -19,7 +19,7 @@ public static class HostingExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<WebhookOptions>()
-            .Bind(builder.Configuration.GetSection(WebhookOptions.Section))
+            .BindWithDurations(builder.Configuration.GetSection(WebhookOptions.Section))
             .Configure<IConfiguration>((options, configuration) => options.GroupName ??= configuration["GROUP_NAME"])
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
