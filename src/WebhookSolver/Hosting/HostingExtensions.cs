@@ -29,6 +29,9 @@ public static class HostingExtensions
         // entrypoint does). Configuration (Logging__LogLevel__...) still overrides them.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        // A service that cannot start is reported by WebhookHost in one line; the host's own Error entry would print the
+        // stack trace before it. A background service that stops the host later is still logged (Critical).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         if (builder.Configuration[$"{WebhookOptions.Section}:LogFormat"] == "json")
         {
             builder.Logging.AddJsonConsole(json =>
