@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using WebhookSolver.Hosting;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Challenges;
 
@@ -15,8 +15,8 @@ public static class DiscoveryEndpoints
 
     public static WebApplication MapDiscovery(this WebApplication app)
     {
-        var options = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
-        var group = options.EffectiveGroupName;
+        var options = app.Services.GetRequiredService<IOptions<ChallengeOptions>>().Value;
+        var group = options.GroupName;
         var groupVersion = new GroupVersionForDiscovery($"{group}/{Version}", Version);
         var apiGroup = new ApiGroup(group, [groupVersion], groupVersion);
         var resources = new ApiResourceList(groupVersion.GroupVersion,

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Challenges;
 
@@ -36,7 +35,7 @@ public static class OpenApiExtensions
             swagger.OpenApiVersion = OpenApiSpecVersion.OpenApi2_0;
         });
 
-        if (app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.Local)
+        if (app.Services.GetRequiredService<IOptions<ChallengeOptions>>().Value.ServeOpenApi)
         {
             app.UseSwaggerUI(ui =>
             {

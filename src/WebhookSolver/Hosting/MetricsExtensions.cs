@@ -19,7 +19,7 @@ public static class MetricsExtensions
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section))
             .Validate(options => options.Port is >= 0 and <= 65535, "--metrics-port must be between 0 and 65535")
             .ValidateOnStart();
-        services.TryAddSingleton<WebhookMetrics>();
+        
         services.TryAddSingleton<PrometheusExporter>();
         return services;
     }

@@ -6,7 +6,7 @@ using System.Text;
 namespace WebhookSolver.Hosting;
 
 /// <summary>
-/// Collects the measurements of the <see cref="WebhookMetrics.MeterName"/> meter — counters and histograms —
+/// Collects the measurements of the <see cref="WebhookMeter.Name"/> meter — counters and histograms —
 /// and writes them in the Prometheus text exposition format (version 0.0.4).
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
@@ -21,7 +21,7 @@ public sealed class PrometheusExporter : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == WebhookMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meters) && instrument is Counter<long> or Histogram<double> or Counter<double> or UpDownCounter<long>)
+            if (instrument.Meter.Name == WebhookMeter.Name && ReferenceEquals(instrument.Meter.Scope, meters) && instrument is Counter<long> or Histogram<double> or Counter<double> or UpDownCounter<long>)
             {
                 _series.TryAdd(instrument, new Series(instrument));
                 listener.EnableMeasurementEvents(instrument);

@@ -1,11 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Options;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting.Authentication;
 
 namespace WebhookSolver.Kubernetes;
 
@@ -44,7 +43,7 @@ public sealed record AccessDecision(AccessOutcome Outcome, string Reason);
 /// </summary>
 internal sealed partial class AccessReviewer(
     IServiceProvider services,
-    IOptions<WebhookSecurityOptions> options,
+    IOptions<AccessReviewOptions> options,
     TimeProvider time,
     ILogger<AccessReviewer> logger)
 {
@@ -79,7 +78,7 @@ internal sealed partial class AccessReviewer(
     private async Task<AccessDecision> AskAsync(string key, RequestUser user, AccessAttributes attributes)
     {
         var decision = await CallAsync(user, attributes).ConfigureAwait(false);
-        var ttl = options.Value.AuthorizationCacheTtl;
+        var ttl = options.Value.CacheTtl;
         if (decision.Outcome != AccessOutcome.ReviewFailed && ttl > TimeSpan.Zero)
         {
             if (_answers.Count >= MaxCachedAnswers)

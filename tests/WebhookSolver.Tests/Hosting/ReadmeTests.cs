@@ -38,8 +38,10 @@ public class ReadmeTests
         };
         listener.Start();
 
-        using var metrics = new WebhookMetrics(meters);
-        _ = new WebhookSolver.Hosting.Authentication.SecurityMetrics(meters);
+        using var challenges = new WebhookSolver.Challenges.ChallengeMetrics(meters);
+        using var route53 = new WebhookSolver.Route53.Route53Metrics(meters);
+        using var credentials = new WebhookSolver.Credentials.CredentialMetrics(meters);
+        _ = new WebhookSolver.Security.SecurityMetrics(meters);
 
         names.Should().HaveCountGreaterThan(9);
         foreach (var name in names)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
 using WebhookSolver.Route53;
+using WebhookSolver.Solver;
 using WebhookSolver.Tests.TestSupport;
 
 namespace WebhookSolver.Tests.Route53;

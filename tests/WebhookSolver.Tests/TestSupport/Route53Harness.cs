@@ -5,14 +5,15 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 using WebhookSolver.Route53;
+using WebhookSolver.Solver;
 
 namespace WebhookSolver.Tests.TestSupport;
 
 /// <summary>Returns the same keys for every challenge; the region comes from the config, as the real chain does.</summary>
 public sealed class FixedCredentialSource(ImmutableCredentials credentials, string? defaultRegion = null) : ICredentialSource
 {
-    public ValueTask<AwsIdentity> GetAsync(ChallengeRequest request, Route53Config config, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(new AwsIdentity(credentials, config.Region ?? defaultRegion));
+    public ValueTask<AwsIdentity> GetAsync(CredentialRequest request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new AwsIdentity(credentials, request.Config.Region ?? defaultRegion));
 }
 
 /// <summary>The Route53 services of the app, wired to a <see cref="FakeRoute53"/> with fast retry timings.</summary>

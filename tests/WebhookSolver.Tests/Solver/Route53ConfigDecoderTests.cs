@@ -1,9 +1,12 @@
 using System.Text.Json;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
+
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 
-namespace WebhookSolver.Tests.Credentials;
+using WebhookSolver.Solver;
+
+namespace WebhookSolver.Tests.Solver;
 
 public class Route53ConfigDecoderTests
 {

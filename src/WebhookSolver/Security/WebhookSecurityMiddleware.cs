@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using WebhookSolver.Challenges;
 using WebhookSolver.Kubernetes;
 
-namespace WebhookSolver.Hosting.Authentication;
+namespace WebhookSolver.Security;
 
 /// <summary>
 /// Authenticate, authorize, then route — before any endpoint runs, so an unauthenticated caller gets the same
@@ -14,12 +14,12 @@ internal sealed partial class WebhookSecurityMiddleware(
     FrontProxyAuthenticator authenticator,
     AccessReviewer reviewer,
     SecurityMetrics metrics,
-    IOptions<WebhookOptions> options,
+    IOptions<ChallengeOptions> options,
     ILogger<WebhookSecurityMiddleware> logger)
 {
     private static readonly string[] OpenPaths = ["/healthz", "/livez", "/readyz"];
 
-    private readonly string _group = options.Value.EffectiveGroupName;
+    private readonly string _group = options.Value.GroupName;
     private readonly string _solver = options.Value.SolverName;
     private readonly string _solverPath = ChallengeEndpoints.SolverPath(options.Value);
 

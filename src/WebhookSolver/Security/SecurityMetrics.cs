@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace WebhookSolver.Hosting.Authentication;
+namespace WebhookSolver.Security;
 
 /// <summary>
 /// Denial counters on the process meter <c>WebhookSolver</c>, tagged with a stable <c>reason</c>; the metrics
@@ -8,7 +8,7 @@ namespace WebhookSolver.Hosting.Authentication;
 /// </summary>
 public sealed class SecurityMetrics
 {
-    public const string MeterName = WebhookMetrics.MeterName;
+    public const string MeterName = WebhookMeter.Name;
     public const string AuthenticationDenials = "webhook_authentication_denials_total";
     public const string AuthorizationDenials = "webhook_authorization_denials_total";
 

@@ -1,10 +1,11 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Hosting;
-using WebhookSolver.Hosting.Authentication;
+using WebhookSolver.Kubernetes;
+using WebhookSolver.Security;
 using WebhookSolver.Tests.TestSupport;
 
-namespace WebhookSolver.Tests.Hosting.Authentication;
+namespace WebhookSolver.Tests.Security;
 
 /// <summary>Where the front-proxy trust comes from, how it follows a rotated CA, and that the server refuses to start without it.</summary>
 public sealed class RequestHeaderTrustTests : IAsyncLifetime, IDisposable

@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using WebhookSolver.Tests.TestSupport;
 
-namespace WebhookSolver.Tests.Hosting.Authentication;
+namespace WebhookSolver.Tests.Security;
 
 /// <summary>
 /// One real server over TLS, trusting the front-proxy CA through the ConfigMap (allowed name

@@ -1,4 +1,4 @@
-namespace WebhookSolver.Hosting;
+namespace WebhookSolver;
 
 /// <summary>
 /// A start-up check that failed for a reason the operator must fix (a flag, an RBAC binding). The host prints

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using WebhookSolver.Challenges;
 using WebhookSolver.Tests.TestSupport;
 
-namespace WebhookSolver.Tests.Hosting.Authentication;
+namespace WebhookSolver.Tests.Security;
 
 /// <summary>
 /// Bad payloads from an authorized caller: every one is answered 4xx, or 201 with <c>success:false</c> when it

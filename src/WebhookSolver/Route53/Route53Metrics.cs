@@ -1,36 +1,25 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace WebhookSolver.Hosting;
+namespace WebhookSolver.Route53;
 
-/// <summary>
-/// Every instrument of the server, on one <see cref="Meter"/> named <see cref="MeterName"/>; /metrics exports
-/// whatever that meter publishes. Instrument names are the Prometheus names.
-/// </summary>
-public sealed class WebhookMetrics : IDisposable
+/// <summary>Route53 call, throttling, retry and batch-size instruments on the process meter <see cref="WebhookMeter.Name"/>.</summary>
+public sealed class Route53Metrics : IDisposable
 {
-    public const string MeterName = "WebhookSolver";
-
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60];
     private static readonly double[] SizeBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
 
     private readonly Meter _meter;
-    private readonly Counter<long> _challenges;
-    private readonly Histogram<double> _challengeSeconds;
     private readonly Counter<long> _route53Calls;
     private readonly Histogram<double> _route53Seconds;
     private readonly Counter<long> _route53Throttled;
     private readonly Counter<long> _route53Retries;
     private readonly Histogram<double> _batchSize;
-    private readonly Counter<long> _credentialLookups;
 
-    public WebhookMetrics(IMeterFactory meters)
+    public Route53Metrics(IMeterFactory meters)
     {
         ArgumentNullException.ThrowIfNull(meters);
-        _meter = meters.Create(MeterName);
-        _challenges = _meter.CreateCounter<long>("webhook_challenge_requests_total", description: "Present and CleanUp calls by action and outcome");
-        _challengeSeconds = _meter.CreateHistogram("webhook_challenge_duration_seconds", unit: "s",
-            description: "time to answer a Present or CleanUp", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
+        _meter = meters.Create(WebhookMeter.Name);
         _route53Calls = _meter.CreateCounter<long>("webhook_route53_requests_total", description: "Route53 API calls by operation and outcome");
         _route53Seconds = _meter.CreateHistogram("webhook_route53_request_duration_seconds", unit: "s",
             description: "Route53 API call latency", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
@@ -38,14 +27,6 @@ public sealed class WebhookMetrics : IDisposable
         _route53Retries = _meter.CreateCounter<long>("webhook_route53_retries_total", description: "Route53 calls retried after a transient failure");
         _batchSize = _meter.CreateHistogram("webhook_route53_change_batch_size",
             description: "record changes per ChangeResourceRecordSets call", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SizeBuckets });
-        _credentialLookups = _meter.CreateCounter<long>("webhook_credentials_cache_total", description: "credential lookups by result (hit or miss)");
-    }
-
-    public void ChallengeAnswered(string action, bool success, TimeSpan elapsed)
-    {
-        var tags = new TagList { { "action", action }, { "outcome", success ? "success" : "failure" } };
-        _challenges.Add(1, tags);
-        _challengeSeconds.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("action", action));
     }
 
     /// <param name="outcome">"success", or the Route53 error code / "http_5xx" / "timeout" / "connection"</param>
@@ -61,9 +42,6 @@ public sealed class WebhookMetrics : IDisposable
     public void Route53Retry(string operation) => _route53Retries.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void ChangeBatchSent(int changes) => _batchSize.Record(changes);
-
-    public void CredentialLookup(bool cacheHit) =>
-        _credentialLookups.Add(1, new KeyValuePair<string, object?>("result", cacheHit ? "hit" : "miss"));
 
     public void Dispose() => _meter.Dispose();
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Kubernetes;
 
-namespace WebhookSolver.Hosting.Authentication;
+namespace WebhookSolver.Security;
 
 public static class SecurityExtensions
 {
@@ -14,6 +14,9 @@ public static class SecurityExtensions
             .Validate(o => o.AuthorizationCacheTtl >= TimeSpan.Zero, "--authorization-cache-ttl must not be negative (0 disables the cache)")
             .Validate(o => o.TrustReloadInterval > TimeSpan.Zero, "Authentication:TrustReloadInterval must be positive")
             .ValidateOnStart();
+        services.AddOptions<SecurityModeOptions>();
+        services.AddOptions<AccessReviewOptions>()
+            .Configure<IOptions<WebhookSecurityOptions>>((review, security) => review.CacheTtl = security.Value.AuthorizationCacheTtl);
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
         services.TryAddSingleton<SecurityMetrics>();
@@ -31,7 +34,7 @@ public static class SecurityExtensions
     public static WebApplication UseWebhookSecurity(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        if (!app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.Local)
+        if (!app.Services.GetRequiredService<IOptions<SecurityModeOptions>>().Value.Local)
         {
             app.UseMiddleware<WebhookSecurityMiddleware>();
         }

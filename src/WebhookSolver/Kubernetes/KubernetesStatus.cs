@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace WebhookSolver.Challenges;
+namespace WebhookSolver.Kubernetes;
 
 /// <summary>A meta/v1 Status: the body of every error the aggregator and kubectl understand.</summary>
 public sealed record KubernetesStatus
@@ -45,7 +45,7 @@ public sealed record KubernetesStatus
 
     /// <summary>Writes this Status as the whole answer, with its code as the HTTP status.</summary>
     public static IResult Result(int code, string reason, string message) =>
-        TypedResults.Json(HttpFailure(code, reason, message), ChallengeJsonContext.Wire.KubernetesStatus, statusCode: code);
+        TypedResults.Json(HttpFailure(code, reason, message), KubernetesJsonContext.Wire.KubernetesStatus, statusCode: code);
 }
 
 public sealed record StatusMetadata;

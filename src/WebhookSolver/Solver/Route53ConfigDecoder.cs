@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using WebhookSolver.Challenges;
+using WebhookSolver.Credentials;
 
-namespace WebhookSolver.Credentials;
+namespace WebhookSolver.Solver;
 
 /// <summary>
 /// Decodes the Issuer's <c>webhook.config</c> into a <see cref="Route53Config"/>. Unknown fields are refused by

@@ -3,12 +3,12 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Options;
 
-namespace WebhookSolver.Hosting.Authentication;
+namespace WebhookSolver.Security;
 
 /// <summary>What the front-proxy authenticator trusts, and which headers carry the identity.</summary>
 /// <param name="ClientCa">the requestheader CA bundle: the only roots a front-proxy certificate may chain to</param>
@@ -30,7 +30,7 @@ internal sealed record RequestHeaderSettings(
 /// keeps the previous trust.
 /// </summary>
 internal sealed partial class RequestHeaderTrust(
-    IOptions<WebhookOptions> webhookOptions,
+    IOptions<SecurityModeOptions> mode,
     IOptions<WebhookSecurityOptions> securityOptions,
     IServiceProvider services,
     TimeProvider time,
@@ -62,7 +62,7 @@ internal sealed partial class RequestHeaderTrust(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        if (webhookOptions.Value.Local)
+        if (mode.Value.Local)
         {
             return;
         }

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using WebhookSolver.Kubernetes;
 
-namespace WebhookSolver.Hosting.Authentication;
+namespace WebhookSolver.Security;
 
 /// <summary>Why a request was not authenticated; the tag value of the denial counter.</summary>
 internal enum AuthenticationFailure

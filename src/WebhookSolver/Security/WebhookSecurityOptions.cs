@@ -1,4 +1,4 @@
-namespace WebhookSolver.Hosting.Authentication;
+namespace WebhookSolver.Security;
 
 /// <summary>
 /// The <c>--requestheader-*</c> flags and the authorization cache (configuration section <c>Authentication</c>).

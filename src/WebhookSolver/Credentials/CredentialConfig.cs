@@ -3,16 +3,13 @@ using System.Text.Json.Serialization;
 namespace WebhookSolver.Credentials;
 
 /// <summary>
-/// The Issuer's <c>webhook.config</c>: the same fields, with the same JSON names, as cert-manager's built-in
-/// <c>dns01.route53</c> block, so an Issuer moves to this webhook by moving that block.
+/// The credential fields of the Issuer's <c>webhook.config</c>, with cert-manager's <c>dns01.route53</c> JSON names.
+/// The solver's config extends it, so the credential chain reads these without knowing the rest of the config.
 /// </summary>
-public sealed record Route53Config
+public record CredentialConfig
 {
     [JsonPropertyName("region")]
     public string? Region { get; init; }
-
-    [JsonPropertyName("hostedZoneID")]
-    public string? HostedZoneID { get; init; }
 
     [JsonPropertyName("accessKeyID")]
     public string? AccessKeyID { get; init; }

@@ -3,10 +3,11 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using WebhookSolver.Hosting.Authentication;
+using WebhookSolver.Kubernetes;
+using WebhookSolver.Security;
 using WebhookSolver.Tests.TestSupport;
 
-namespace WebhookSolver.Tests.Hosting.Authentication;
+namespace WebhookSolver.Tests.Security;
 
 /// <summary>
 /// Who may make the webhook act, over real TLS on loopback: each case presents some certificate (or none) and

@@ -2,8 +2,9 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
+using WebhookSolver.Route53;
 
-namespace WebhookSolver.Route53;
+namespace WebhookSolver.Solver;
 
 /// <summary>
 /// cert-manager's Solver for Route53: config → credentials → hosted zone → TXT record, all within
@@ -36,7 +37,7 @@ internal sealed class Route53Solver(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, budget.Token);
         try
         {
-            var identity = await credentials.GetAsync(request, config, linked.Token);
+            var identity = await credentials.GetAsync(new CredentialRequest(request.ResourceNamespace, request.AllowAmbientCredentials, config), linked.Token);
             var zone = await zones.FindAsync(identity, config.HostedZoneID, request.ResolvedFQDN, request.ResolvedZone, linked.Token);
             if (action == ChallengeAction.Present)
             {

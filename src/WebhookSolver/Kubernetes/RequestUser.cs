@@ -1,8 +1,8 @@
-namespace WebhookSolver.Hosting.Authentication;
+namespace WebhookSolver.Kubernetes;
 
 /// <summary>
 /// The caller the aggregator vouches for (Kubernetes' user.Info): set on every authenticated request as an
-/// <see cref="HttpContext"/> feature, read with <see cref="SecurityExtensions.GetRequestUser"/>.
+/// <see cref="HttpContext"/> feature by the front-proxy authentication.
 /// </summary>
 public sealed record RequestUser(
     string Name,
