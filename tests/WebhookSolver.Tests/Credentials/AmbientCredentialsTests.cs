@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WebhookSolver.Credentials;
 using WebhookSolver.Kubernetes;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Credentials;
 

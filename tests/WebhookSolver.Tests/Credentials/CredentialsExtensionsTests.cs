@@ -11,7 +11,7 @@ public class CredentialsExtensionsTests
     [Fact]
     public async Task TheRegisteredCredentialSourceKeepsTestReplacements()
     {
-        await using var api = await TestSupport.FakeKubernetesApi.StartAsync();
+        await using var api = await WebhookSolver.Testing.FakeKubernetesApi.StartAsync();
         api.AddSecret(Namespace, "aws", new Dictionary<string, string> { ["id"] = "AKIADI", ["secret"] = "di-secret" });
         var services = new ServiceCollection()
             .AddLogging()

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Hosting;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Hosting;
 

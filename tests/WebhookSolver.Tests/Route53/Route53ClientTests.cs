@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
 using WebhookSolver.Route53;
 using WebhookSolver.Solver;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Route53;
 

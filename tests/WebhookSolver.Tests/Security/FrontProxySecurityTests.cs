@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Security;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Security;
 

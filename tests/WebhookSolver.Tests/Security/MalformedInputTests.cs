@@ -2,7 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using WebhookSolver.Challenges;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Security;
 

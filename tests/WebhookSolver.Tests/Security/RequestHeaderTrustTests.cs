@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Hosting;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Security;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Security;
 

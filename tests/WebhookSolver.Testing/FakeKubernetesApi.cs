@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>A ServiceAccount TokenRequest as the API server received it.</summary>
 public sealed record TokenRequestCall(string Namespace, string ServiceAccount, IReadOnlyList<string> Audiences, long? ExpirationSeconds);

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>
 /// Certificates made in the test: the cluster's front-proxy CA, an unrelated CA, client certificates signed by

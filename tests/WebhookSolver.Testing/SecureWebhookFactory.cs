@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using WebhookSolver.Challenges;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>
 /// The real application as it runs in a cluster — not local mode — on Kestrel over TLS on 127.0.0.1 with a free

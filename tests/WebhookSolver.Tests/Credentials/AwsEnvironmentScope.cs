@@ -2,7 +2,7 @@ using System.Reflection;
 using Amazon.Runtime.CredentialManagement;
 using Amazon.Runtime.Internal;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Tests.Credentials;
 
 /// <summary>
 /// Sets the AWS variables of the process for one test and restores them afterwards. Every variable the AWS

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using WebhookSolver.Testing;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Tests.Testing;
 
 /// <summary>The fake Route53's signature check is only as good as this verifier: it must reproduce AWS's own answers.</summary>
 public sealed class SigV4VerifierTests

@@ -1,4 +1,4 @@
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>Files of the source tree: the repository and tests/WebhookSolver.Tests/testdata.</summary>
 public static class TestData

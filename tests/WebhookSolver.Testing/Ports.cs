@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 public static class Ports
 {

@@ -1,4 +1,4 @@
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>Summary figures of a set of measurements, as the benchmark prints them.</summary>
 public static class LatencyStatistics

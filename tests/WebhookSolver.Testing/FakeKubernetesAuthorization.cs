@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>One SubjectAccessReview as the fake API received it (its spec, in the wire JSON).</summary>
 public sealed record ReceivedReview(JsonObject Spec)

@@ -9,7 +9,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using WebhookSolver.Challenges;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>
 /// The real application in memory (local mode, group acme.example.com) with the solver replaced by a

@@ -7,7 +7,7 @@ using WebhookSolver.Credentials;
 using WebhookSolver.Route53;
 using WebhookSolver.Solver;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>Returns the same keys for every challenge; the region comes from the config, as the real chain does.</summary>
 public sealed class FixedCredentialSource(ImmutableCredentials credentials, string? defaultRegion = null) : ICredentialSource

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Security;
 using System.Text.RegularExpressions;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>One STS call as the fake received it.</summary>
 /// <param name="SigningAccessKeyId">the access key in the SigV4 Authorization header; null for an unsigned call</param>

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>A record set as the fake stores it; values exactly as written (quoted TXT strings).</summary>
 public sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOnlyList<string> Values, string? SetIdentifier = null, bool MultiValueAnswer = false)

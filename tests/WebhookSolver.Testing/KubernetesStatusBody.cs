@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>The meta/v1 Status body the Kubernetes API answers errors with.</summary>
 public static class KubernetesStatusBody

@@ -1,4 +1,4 @@
-namespace WebhookSolver.Tests.TestSupport;
+namespace WebhookSolver.Testing;
 
 /// <summary>
 /// A clock that moves only when a test says so (timers still run on real time). It starts at the real time,
