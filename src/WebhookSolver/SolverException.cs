@@ -4,4 +4,4 @@ namespace WebhookSolver;
 /// A failure reported to cert-manager as <c>success:false</c>. The message reaches the Challenge's status and
 /// an Event, so it must say what to fix, stay identical across retries of the same cause, and hold no secret.
 /// </summary>
-public class SolverException(string message, Exception? innerException = null) : Exception(message, innerException);
+internal class SolverException(string message, Exception? innerException = null) : Exception(message, innerException);

@@ -4,4 +4,4 @@ namespace WebhookSolver;
 /// A start-up check that failed for a reason the operator must fix (a flag, an RBAC binding). The host prints
 /// the message and exits non-zero instead of serving in an unsafe state.
 /// </summary>
-public sealed class WebhookStartupException(string message) : Exception(message);
+internal sealed class WebhookStartupException(string message) : Exception(message);

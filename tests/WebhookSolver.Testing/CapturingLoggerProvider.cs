@@ -4,14 +4,14 @@ using Microsoft.Extensions.Logging;
 namespace WebhookSolver.Testing;
 
 /// <summary>A log line as written, with the scopes it was written in.</summary>
-public sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyList<KeyValuePair<string, object?>> Scope)
+internal sealed record CapturedLog(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception, IReadOnlyList<KeyValuePair<string, object?>> Scope)
 {
     /// <summary>Everything a log sink could print for this entry.</summary>
     public string Text => $"{Message} {Exception} {string.Join(" ", Scope.Select(pair => $"{pair.Key}={pair.Value}"))}";
 }
 
 /// <summary>Keeps every log entry of the application under test, scopes included.</summary>
-public sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
+internal sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
 {
     private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 

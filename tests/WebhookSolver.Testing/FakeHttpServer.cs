@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace WebhookSolver.Testing;
 
 /// <summary>An HTTP request as a fake service received it.</summary>
-public sealed record RecordedRequest(
+internal sealed record RecordedRequest(
     string Method,
     string Path,
     string QueryString,
@@ -29,7 +29,7 @@ public sealed record RecordedRequest(
 }
 
 /// <summary>What a fake service answers.</summary>
-public sealed record FakeResponse(int Status, string Body = "", string ContentType = "application/json")
+internal sealed record FakeResponse(int Status, string Body = "", string ContentType = "application/json")
 {
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
@@ -42,7 +42,7 @@ public sealed record FakeResponse(int Status, string Body = "", string ContentTy
 /// instance metadata). Its handler answers the calls a test expects; any other call is answered 501 and
 /// recorded, and <see cref="DisposeAsync"/> then fails the test — the network fails closed.
 /// </summary>
-public sealed class FakeHttpServer : IAsyncDisposable
+internal sealed class FakeHttpServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();

@@ -8,14 +8,14 @@ using k8s;
 namespace WebhookSolver.Testing;
 
 /// <summary>A ServiceAccount TokenRequest as the API server received it.</summary>
-public sealed record TokenRequestCall(string Namespace, string ServiceAccount, IReadOnlyList<string> Audiences, long? ExpirationSeconds);
+internal sealed record TokenRequestCall(string Namespace, string ServiceAccount, IReadOnlyList<string> Audiences, long? ExpirationSeconds);
 
 /// <summary>
 /// The slice of the Kubernetes API the credential chain uses: <c>GET</c> of Secrets and <c>POST</c> of
 /// ServiceAccount TokenRequests, with the API server's JSON shapes and its <c>Status</c> bodies for 404 and 403.
 /// Any other call fails the test.
 /// </summary>
-public sealed partial class FakeKubernetesApi : IAsyncDisposable
+internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 {
     public const string WebhookUser = "system:serviceaccount:cert-manager:cert-manager-webhook-route53";
 

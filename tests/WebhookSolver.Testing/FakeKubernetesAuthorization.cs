@@ -6,7 +6,7 @@ using k8s;
 namespace WebhookSolver.Testing;
 
 /// <summary>One SubjectAccessReview as the fake API received it (its spec, in the wire JSON).</summary>
-public sealed record ReceivedReview(JsonObject Spec)
+internal sealed record ReceivedReview(JsonObject Spec)
 {
     public string? User => (string?)Spec["user"];
 
@@ -23,7 +23,7 @@ public sealed record ReceivedReview(JsonObject Spec)
 /// the real JSON shapes and the API's own validation (422 for a review without a user or with both or neither
 /// attribute kinds). Anything else is an unexpected call and fails the test.
 /// </summary>
-public sealed class FakeKubernetesAuthorization : IAsyncDisposable
+internal sealed class FakeKubernetesAuthorization : IAsyncDisposable
 {
     public const string ConfigMapPath = "/api/v1/namespaces/kube-system/configmaps/extension-apiserver-authentication";
     public const string ReviewPath = "/apis/authorization.k8s.io/v1/subjectaccessreviews";

@@ -7,7 +7,7 @@ using System.Xml.Linq;
 namespace WebhookSolver.Testing;
 
 /// <summary>A record set as the fake stores it; values exactly as written (quoted TXT strings).</summary>
-public sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOnlyList<string> Values, string? SetIdentifier = null, bool MultiValueAnswer = false)
+internal sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOnlyList<string> Values, string? SetIdentifier = null, bool MultiValueAnswer = false)
 {
     public bool SameSetAs(FakeRecordSet other) =>
         Norm(Name) == Norm(other.Name) && Type == other.Type && SetIdentifier == other.SetIdentifier;
@@ -21,7 +21,7 @@ public sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOnly
 /// multivalue-answer sets, names inside the zone, quoted TXT values, PENDING then INSYNC after <see cref="InsyncDelay"/>,
 /// pagination with <see cref="PageSize"/>, the per-request batch limits (records, value characters, a set changed twice), and the real XML error bodies. Faults are injected with <see cref="Inject"/>.
 /// </summary>
-public sealed partial class FakeRoute53 : IAsyncDisposable
+internal sealed partial class FakeRoute53 : IAsyncDisposable
 {
     public const string Namespace = "https://route53.amazonaws.com/doc/2013-04-01/";
     private static readonly XNamespace Ns = Namespace;

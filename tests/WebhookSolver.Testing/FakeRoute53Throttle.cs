@@ -1,7 +1,7 @@
 namespace WebhookSolver.Testing;
 
 /// <summary>Route53's account-wide request limit on a <see cref="FakeRoute53"/>, built on its fault hook.</summary>
-public sealed class FakeRoute53Throttle
+internal sealed class FakeRoute53Throttle
 {
     private readonly TokenBucket _bucket;
     private long _throttled;

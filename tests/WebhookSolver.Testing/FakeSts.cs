@@ -8,7 +8,7 @@ namespace WebhookSolver.Testing;
 /// <summary>One STS call as the fake received it.</summary>
 /// <param name="SigningAccessKeyId">the access key in the SigV4 Authorization header; null for an unsigned call</param>
 /// <param name="SigningRegion">the region of the SigV4 credential scope</param>
-public sealed record StsCallRecord(
+internal sealed record StsCallRecord(
     string Action,
     string? RoleArn,
     string? RoleSessionName,
@@ -18,14 +18,14 @@ public sealed record StsCallRecord(
     string? SecurityToken);
 
 /// <summary>Credentials the fake STS issued.</summary>
-public sealed record IssuedCredentials(string AccessKeyId, string SecretAccessKey, string SessionToken, DateTimeOffset Expiration);
+internal sealed record IssuedCredentials(string AccessKeyId, string SecretAccessKey, string SessionToken, DateTimeOffset Expiration);
 
 /// <summary>
 /// STS over its query protocol (form-encoded POST, XML answers, <c>ErrorResponse</c> bodies). AssumeRole must
 /// be SigV4-signed for service <c>sts</c>; AssumeRoleWithWebIdentity is unsigned and needs a token the fake
 /// accepts. Roles not registered are refused with AccessDenied, as IAM would.
 /// </summary>
-public sealed partial class FakeSts : IAsyncDisposable
+internal sealed partial class FakeSts : IAsyncDisposable
 {
     private const string Namespace = "https://sts.amazonaws.com/doc/2011-06-15/";
 

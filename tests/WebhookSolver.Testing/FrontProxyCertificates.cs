@@ -8,7 +8,7 @@ namespace WebhookSolver.Testing;
 /// Certificates made in the test: the cluster's front-proxy CA, an unrelated CA, client certificates signed by
 /// either (valid, expired, wrong usage, any CN), and a serving certificate for localhost written to temp files.
 /// </summary>
-public sealed class FrontProxyCertificates : IDisposable
+internal sealed class FrontProxyCertificates : IDisposable
 {
     public const string ClientAuth = TestCertificates.ClientAuth;
     public const string ServerAuth = TestCertificates.ServerAuth;

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace WebhookSolver.Testing;
 
 /// <summary>The meta/v1 Status body the Kubernetes API answers errors with.</summary>
-public static class KubernetesStatusBody
+internal static class KubernetesStatusBody
 {
     public static FakeResponse Failure(int code, string reason, string message, JsonObject? details = null)
     {

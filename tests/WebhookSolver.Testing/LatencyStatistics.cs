@@ -1,7 +1,7 @@
 namespace WebhookSolver.Testing;
 
 /// <summary>Summary figures of a set of measurements, as the benchmark prints them.</summary>
-public static class LatencyStatistics
+internal static class LatencyStatistics
 {
     /// <summary>
     /// Nearest-rank percentile: the smallest sample with at least <paramref name="percent"/>% of the samples at or below it

@@ -4,7 +4,7 @@ namespace WebhookSolver.Testing;
 /// A clock that moves only when a test says so (timers still run on real time). It starts at the real time,
 /// because code outside the test's reach (the AWS SDK) checks expirations against the real clock.
 /// </summary>
-public sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
+internal sealed class ManualTimeProvider(DateTimeOffset start) : TimeProvider
 {
     private DateTimeOffset _now = start;
 

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 
 namespace WebhookSolver.Testing;
 
-public static class Ports
+internal static class Ports
 {
     /// <summary>A loopback port free at the time of asking.</summary>
     public static int Free()

@@ -10,14 +10,14 @@ using WebhookSolver.Solver;
 namespace WebhookSolver.Testing;
 
 /// <summary>Returns the same keys for every challenge; the region comes from the config, as the real chain does.</summary>
-public sealed class FixedCredentialSource(ImmutableCredentials credentials, string? defaultRegion = null) : ICredentialSource
+internal sealed class FixedCredentialSource(ImmutableCredentials credentials, string? defaultRegion = null) : ICredentialSource
 {
     public ValueTask<AwsIdentity> GetAsync(CredentialRequest request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(new AwsIdentity(credentials, request.Config.Region ?? defaultRegion));
 }
 
 /// <summary>The Route53 services of the app, wired to a <see cref="FakeRoute53"/> with fast retry timings.</summary>
-public sealed class Route53Harness : IAsyncDisposable
+internal sealed class Route53Harness : IAsyncDisposable
 {
     public const string AccessKey = "AKIDROUTE53TEST";
     public const string SecretKey = "route53-test-secret-key";

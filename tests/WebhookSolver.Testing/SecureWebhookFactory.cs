@@ -17,7 +17,7 @@ namespace WebhookSolver.Testing;
 /// port, the serving certificate from files, the Kubernetes API replaced by <paramref name="kubernetes"/>, and the
 /// solver by a <see cref="RecordingSolver"/>.
 /// </summary>
-public sealed class SecureWebhookFactory : WebApplicationFactory<Program>
+internal sealed class SecureWebhookFactory : WebApplicationFactory<Program>
 {
     public const string GroupName = "acme.example.com";
     public const string SolverPath = $"/apis/{GroupName}/v1alpha1/route53";

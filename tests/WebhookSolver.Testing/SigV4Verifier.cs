@@ -5,7 +5,7 @@ using System.Text;
 namespace WebhookSolver.Testing;
 
 /// <summary>An HTTP request as a SigV4 verifier sees it: raw path, raw query (no '?'), headers in arrival order.</summary>
-public sealed record SigV4Request(string Method, string Path, string Query, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body)
+internal sealed record SigV4Request(string Method, string Path, string Query, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body)
 {
     public static SigV4Request From(RecordedRequest request) => new(
         request.Method,
@@ -16,7 +16,7 @@ public sealed record SigV4Request(string Method, string Path, string Query, IRea
 }
 
 /// <summary>What a verification found; <see cref="ErrorCode"/> is the AWS error code to answer with when it failed.</summary>
-public sealed record SigV4Verdict(string? ErrorCode, string? CanonicalRequest = null, string? StringToSign = null, string? ExpectedSignature = null)
+internal sealed record SigV4Verdict(string? ErrorCode, string? CanonicalRequest = null, string? StringToSign = null, string? ExpectedSignature = null)
 {
     public bool IsValid => ErrorCode is null;
 }
@@ -26,7 +26,7 @@ public sealed record SigV4Verdict(string? ErrorCode, string? CanonicalRequest = 
 /// string to sign from what arrived, derives the signing key from the secret registered for the access key id, and
 /// compares signatures. Verified against the aws-c-auth known-answer suite in testdata/sigv4.
 /// </summary>
-public static class SigV4Verifier
+internal static class SigV4Verifier
 {
     private const string Algorithm = "AWS4-HMAC-SHA256";
 

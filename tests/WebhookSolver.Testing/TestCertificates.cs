@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace WebhookSolver.Testing;
 
 /// <summary>Certificates made in the test: a CA and the leaves it signs, written as PEM where needed.</summary>
-public static class TestCertificates
+internal static class TestCertificates
 {
     public const string ServerAuth = "1.3.6.1.5.5.7.3.1";
     public const string ClientAuth = "1.3.6.1.5.5.7.3.2";

@@ -1,7 +1,7 @@
 namespace WebhookSolver.Testing;
 
 /// <summary>Files of the source tree: the repository and tests/WebhookSolver.Tests/testdata.</summary>
-public static class TestData
+internal static class TestData
 {
     /// <summary>The folder holding WebhookSolver.sln.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();

@@ -4,7 +4,7 @@ namespace WebhookSolver.Testing;
 /// A token bucket: <paramref name="burst"/> tokens at most, refilled at <paramref name="ratePerSecond"/>. Route53 limits
 /// an account to 5 requests per second across all its API calls and answers the excess with <c>Throttling</c>.
 /// </summary>
-public sealed class TokenBucket
+internal sealed class TokenBucket
 {
     private readonly object _lock = new();
     private readonly double _ratePerSecond;

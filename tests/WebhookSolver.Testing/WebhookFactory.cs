@@ -15,7 +15,7 @@ namespace WebhookSolver.Testing;
 /// The real application in memory (local mode, group acme.example.com) with the solver replaced by a
 /// <see cref="RecordingSolver"/>.
 /// </summary>
-public sealed class WebhookFactory : WebApplicationFactory<Program>
+internal sealed class WebhookFactory : WebApplicationFactory<Program>
 {
     public RecordingSolver Solver { get; } = new();
 
@@ -54,7 +54,7 @@ public sealed class WebhookFactory : WebApplicationFactory<Program>
 }
 
 /// <summary>A solver double: records each call and fails or waits when told to.</summary>
-public sealed class RecordingSolver : ISolver
+internal sealed class RecordingSolver : ISolver
 {
     public ConcurrentQueue<ChallengeRequest> Calls { get; } = new();
 

@@ -10,7 +10,7 @@ namespace WebhookSolver.Challenges;
 /// answer 201 with the payload echoed and a response. Malformed HTTP gets a 4xx Status; a solver failure
 /// gets 201 with <c>success:false</c> — cert-manager reads the two channels differently.
 /// </summary>
-public static partial class ChallengeEndpoints
+internal static partial class ChallengeEndpoints
 {
     private static readonly string[] OtherVerbs = ["GET", "PUT", "PATCH", "DELETE"];
 

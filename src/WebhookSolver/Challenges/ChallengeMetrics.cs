@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace WebhookSolver.Challenges;
 
 /// <summary>Present and CleanUp counters and latency on the process meter <see cref="WebhookMeter.Name"/>.</summary>
-public sealed class ChallengeMetrics : IDisposable
+internal sealed class ChallengeMetrics : IDisposable
 {
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60];
 

@@ -4,7 +4,7 @@ namespace WebhookSolver.Challenges;
 /// What the protocol endpoints need of the server's settings; the host fills it from its own options, so the
 /// flags and configuration keys stay where they are.
 /// </summary>
-public sealed class ChallengeOptions
+internal sealed class ChallengeOptions
 {
     /// <summary>The API group the solver is served under (the group name in force).</summary>
     public string GroupName { get; set; } = "";

@@ -8,7 +8,7 @@ namespace WebhookSolver.Challenges;
 /// The discovery documents the aggregator and kubectl read. <c>/apis/&lt;group&gt;/v1alpha1</c> doubles as the
 /// APIService availability probe, so it answers from memory and never touches AWS.
 /// </summary>
-public static class DiscoveryEndpoints
+internal static class DiscoveryEndpoints
 {
     public const string Version = "v1alpha1";
     private static readonly string[] OtherVerbs = ["POST", "PUT", "PATCH", "DELETE"];

@@ -4,7 +4,7 @@ namespace WebhookSolver.Challenges;
 /// The seam cert-manager's webhook library calls a DNS provider through (its <c>Solver</c> interface).
 /// An implementation signals a failure the user must see by throwing <see cref="SolverException"/>.
 /// </summary>
-public interface ISolver
+internal interface ISolver
 {
     /// <summary>Publishes <see cref="ChallengeRequest.Key"/> at <see cref="ChallengeRequest.ResolvedFQDN"/>. Must be idempotent.</summary>
     Task PresentAsync(ChallengeRequest request, CancellationToken cancellationToken);

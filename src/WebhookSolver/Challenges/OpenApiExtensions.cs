@@ -8,7 +8,7 @@ namespace WebhookSolver.Challenges;
 /// cluster's spec (a missing one fills the apiserver log with errors). <c>/openapi/v3</c> is not served (404),
 /// which the aggregator accepts. Swagger UI is served in local mode only.
 /// </summary>
-public static class OpenApiExtensions
+internal static class OpenApiExtensions
 {
     private const string DocumentName = "v2";
 

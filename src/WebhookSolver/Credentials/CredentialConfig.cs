@@ -6,7 +6,7 @@ namespace WebhookSolver.Credentials;
 /// The credential fields of the Issuer's <c>webhook.config</c>, with cert-manager's <c>dns01.route53</c> JSON names.
 /// The solver's config extends it, so the credential chain reads these without knowing the rest of the config.
 /// </summary>
-public record CredentialConfig
+internal record CredentialConfig
 {
     [JsonPropertyName("region")]
     public string? Region { get; init; }
@@ -27,7 +27,7 @@ public record CredentialConfig
     public Route53Auth? Auth { get; init; }
 }
 
-public sealed record SecretKeySelector
+internal sealed record SecretKeySelector
 {
     [JsonPropertyName("name")]
     public string? Name { get; init; }
@@ -36,19 +36,19 @@ public sealed record SecretKeySelector
     public string? Key { get; init; }
 }
 
-public sealed record Route53Auth
+internal sealed record Route53Auth
 {
     [JsonPropertyName("kubernetes")]
     public Route53KubernetesAuth? Kubernetes { get; init; }
 }
 
-public sealed record Route53KubernetesAuth
+internal sealed record Route53KubernetesAuth
 {
     [JsonPropertyName("serviceAccountRef")]
     public ServiceAccountRef? ServiceAccountRef { get; init; }
 }
 
-public sealed record ServiceAccountRef
+internal sealed record ServiceAccountRef
 {
     [JsonPropertyName("name")]
     public string? Name { get; init; }

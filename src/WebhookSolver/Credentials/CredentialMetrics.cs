@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 namespace WebhookSolver.Credentials;
 
 /// <summary>The STS credential cache's hit and miss counter on the process meter <see cref="WebhookMeter.Name"/>.</summary>
-public sealed class CredentialMetrics : IDisposable
+internal sealed class CredentialMetrics : IDisposable
 {
     private readonly Meter _meter;
     private readonly Counter<long> _credentialLookups;

@@ -3,7 +3,7 @@ using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Credentials;
 
-public static class CredentialsExtensions
+internal static class CredentialsExtensions
 {
     /// <summary>
     /// The credential chain behind <see cref="ICredentialSource"/>, with the Kubernetes access it reads Secrets and

@@ -9,7 +9,7 @@ using WebhookSolver.Security;
 
 namespace WebhookSolver.Hosting;
 
-public static class HostingExtensions
+internal static class HostingExtensions
 {
     /// <summary>Beyond this, Kestrel drops the connection without reading further.</summary>
     public const int MaxTransportBodyBytes = 1024 * 1024;

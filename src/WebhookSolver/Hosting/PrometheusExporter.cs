@@ -9,7 +9,7 @@ namespace WebhookSolver.Hosting;
 /// Collects the measurements of the <see cref="WebhookMeter.Name"/> meter — counters and histograms —
 /// and writes them in the Prometheus text exposition format (version 0.0.4).
 /// </summary>
-public sealed class PrometheusExporter : IDisposable
+internal sealed class PrometheusExporter : IDisposable
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 

@@ -9,7 +9,7 @@ using k8s.Models;
 namespace WebhookSolver.Kubernetes;
 
 /// <summary>What a request asks to do, in SubjectAccessReview terms: a resource verb or a non-resource path.</summary>
-public sealed record AccessAttributes(string Verb, string? Group, string? Version, string? Resource, string? Path)
+internal sealed record AccessAttributes(string Verb, string? Group, string? Version, string? Resource, string? Path)
 {
     public bool IsResource => Resource is not null;
 
@@ -23,7 +23,7 @@ public sealed record AccessAttributes(string Verb, string? Group, string? Versio
         : $"{Verb} path \"{Path}\"";
 }
 
-public enum AccessOutcome
+internal enum AccessOutcome
 {
     Allowed,
     Denied,
@@ -33,7 +33,7 @@ public enum AccessOutcome
 }
 
 /// <param name="Reason">the authorizer's reason, or why the review failed; empty when none was given</param>
-public sealed record AccessDecision(AccessOutcome Outcome, string Reason);
+internal sealed record AccessDecision(AccessOutcome Outcome, string Reason);
 
 /// <summary>
 /// Asks the cluster whether a user may do something (SubjectAccessReview, authorization.k8s.io/v1), the way

@@ -1,7 +1,7 @@
 namespace WebhookSolver.Kubernetes;
 
 /// <summary>Where the Kubernetes API client finds its cluster; the host fills it from <c>--kubeconfig</c>.</summary>
-public sealed class KubernetesClientOptions
+internal sealed class KubernetesClientOptions
 {
     /// <summary>Unset: the in-cluster service account.</summary>
     public string? Kubeconfig { get; set; }

@@ -4,7 +4,7 @@ using k8s;
 
 namespace WebhookSolver.Kubernetes;
 
-public static class KubernetesExtensions
+internal static class KubernetesExtensions
 {
     /// <summary>
     /// The Kubernetes API client: from <c>--kubeconfig</c> when given, else the in-cluster service account.

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace WebhookSolver.Kubernetes;
 
 /// <summary>A meta/v1 Status: the body of every error the aggregator and kubectl understand.</summary>
-public sealed record KubernetesStatus
+internal sealed record KubernetesStatus
 {
     [JsonPropertyName("kind")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -48,4 +48,4 @@ public sealed record KubernetesStatus
         TypedResults.Json(HttpFailure(code, reason, message), KubernetesJsonContext.Wire.KubernetesStatus, statusCode: code);
 }
 
-public sealed record StatusMetadata;
+internal sealed record StatusMetadata;

@@ -4,7 +4,7 @@ namespace WebhookSolver.Kubernetes;
 /// The caller the aggregator vouches for (Kubernetes' user.Info): set on every authenticated request as an
 /// <see cref="HttpContext"/> feature by the front-proxy authentication.
 /// </summary>
-public sealed record RequestUser(
+internal sealed record RequestUser(
     string Name,
     string? Uid,
     IReadOnlyList<string> Groups,

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace WebhookSolver.Route53;
 
-public static class Route53Extensions
+internal static class Route53Extensions
 {
     /// <summary>Route53 access: options (section <c>Route53</c>), the REST-XML client, zone lookup and record writer.</summary>
     public static IServiceCollection AddRoute53(this IServiceCollection services, IConfiguration configuration)

@@ -4,7 +4,7 @@ using System.Diagnostics.Metrics;
 namespace WebhookSolver.Route53;
 
 /// <summary>Route53 call, throttling, retry and batch-size instruments on the process meter <see cref="WebhookMeter.Name"/>.</summary>
-public sealed class Route53Metrics : IDisposable
+internal sealed class Route53Metrics : IDisposable
 {
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60];
     private static readonly double[] SizeBuckets = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];

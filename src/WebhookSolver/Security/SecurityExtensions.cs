@@ -4,7 +4,7 @@ using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Security;
 
-public static class SecurityExtensions
+internal static class SecurityExtensions
 {
     /// <summary>Front-proxy authentication, SubjectAccessReview authorization and their start-up trust check.</summary>
     public static IServiceCollection AddWebhookSecurity(this IServiceCollection services)

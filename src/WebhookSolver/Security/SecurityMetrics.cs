@@ -6,7 +6,7 @@ namespace WebhookSolver.Security;
 /// Denial counters on the process meter <c>WebhookSolver</c>, tagged with a stable <c>reason</c>; the metrics
 /// exporter publishes them. Tags never carry a user name or anything else a caller controls.
 /// </summary>
-public sealed class SecurityMetrics
+internal sealed class SecurityMetrics
 {
     public const string MeterName = WebhookMeter.Name;
     public const string AuthenticationDenials = "webhook_authentication_denials_total";

@@ -5,7 +5,7 @@ namespace WebhookSolver.Security;
 /// A list left unset (null) falls back to the <c>extension-apiserver-authentication</c> ConfigMap, then to the
 /// Kubernetes default; lists are comma-separated.
 /// </summary>
-public sealed class WebhookSecurityOptions
+internal sealed class WebhookSecurityOptions
 {
     public const string Section = "Authentication";
 

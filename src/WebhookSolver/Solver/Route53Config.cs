@@ -8,7 +8,7 @@ namespace WebhookSolver.Solver;
 /// <c>dns01.route53</c> block, so an Issuer moves to this webhook by moving that block.
 /// </summary>
 /// <remarks>The credential fields are <see cref="CredentialConfig"/>'s; this adds what only the solver reads.</remarks>
-public sealed record Route53Config : CredentialConfig
+internal sealed record Route53Config : CredentialConfig
 {
     [JsonPropertyName("hostedZoneID")]
     public string? HostedZoneID { get; init; }

@@ -9,7 +9,7 @@ namespace WebhookSolver.Solver;
 /// name: a misspelt credential field would otherwise fall through to other (possibly ambient) credentials.
 /// Validation messages keep cert-manager's wording so users of the built-in solver recognise them.
 /// </summary>
-public static class Route53ConfigDecoder
+internal static class Route53ConfigDecoder
 {
     /// <summary>A JSON object's allowed fields; a null child is a leaf of the given kind.</summary>
     private sealed record Shape(IReadOnlyDictionary<string, Shape?>? Fields = null, bool StringList = false)

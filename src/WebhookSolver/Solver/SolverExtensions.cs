@@ -4,7 +4,7 @@ using WebhookSolver.Route53;
 
 namespace WebhookSolver.Solver;
 
-public static class SolverExtensions
+internal static class SolverExtensions
 {
     /// <summary>The Route53 solver behind <see cref="ISolver"/>, with the Route53 access it writes through.</summary>
     public static IServiceCollection AddRoute53Solver(this IServiceCollection services, IConfiguration configuration)

@@ -10,7 +10,7 @@ namespace WebhookSolver.Tests.Credentials;
 /// developer's ~/.aws), instance metadata is off unless the test turns it on, and the SDK's cached view of
 /// the environment is reset on entry and exit. Only for tests in <see cref="ProcessEnvironmentTests"/>.
 /// </summary>
-public sealed class AwsEnvironmentScope : IDisposable
+internal sealed class AwsEnvironmentScope : IDisposable
 {
     private static readonly string[] Managed =
     [

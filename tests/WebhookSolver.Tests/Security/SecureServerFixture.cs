@@ -14,11 +14,11 @@ public sealed class SecureServerFixture : IAsyncLifetime
 {
     public const string AllowedName = "front-proxy-client";
 
-    public FrontProxyCertificates Certificates { get; } = new();
+    internal FrontProxyCertificates Certificates { get; } = new();
 
-    public FakeKubernetesAuthorization Kubernetes { get; private set; } = null!;
+    internal FakeKubernetesAuthorization Kubernetes { get; private set; } = null!;
 
-    public SecureWebhookFactory Factory { get; private set; } = null!;
+    internal SecureWebhookFactory Factory { get; private set; } = null!;
 
     public X509Certificate2 FrontProxyClient { get; private set; } = null!;
 
@@ -32,7 +32,7 @@ public sealed class SecureServerFixture : IAsyncLifetime
         FrontProxyClient = Certificates.Issue(Certificates.FrontProxyCa, AllowedName);
     }
 
-    public static (bool, string) AliceMayUseTheSolver(ReceivedReview review)
+    internal static (bool, string) AliceMayUseTheSolver(ReceivedReview review)
     {
         if (!review.User!.StartsWith("alice", StringComparison.Ordinal))
         {
