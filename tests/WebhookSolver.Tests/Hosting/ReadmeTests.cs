@@ -19,6 +19,30 @@ public class ReadmeTests
     }
 
     [Fact]
+    public void TheRepositoryLayoutNamesEverySourceFolderAndProject()
+    {
+        var readme = File.ReadAllText(TestData.RepositoryFile("README.md"));
+        var start = readme.IndexOf("\n## Repository layout\n", StringComparison.Ordinal);
+        start.Should().BeGreaterThan(0, "README has a Repository layout section");
+        var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var layout = end < 0 ? readme[start..] : readme[start..end];
+        var source = TestData.RepositoryFile(Path.Combine("src", "WebhookSolver"));
+        var folders = Directory.GetDirectories(source).Select(Path.GetFileName).Where(name => name is not ("bin" or "obj")).ToList();
+
+        folders.Should().NotBeEmpty();
+        foreach (var folder in folders)
+        {
+            layout.Should().Contain($"\n  {folder}/ ", $"src/WebhookSolver/{folder} is a folder of the server");
+        }
+
+        foreach (var project in Directory.GetDirectories(TestData.RepositoryFile("tests")).Concat(Directory.GetDirectories(TestData.RepositoryFile("bench"))))
+        {
+            var name = Path.GetRelativePath(TestData.RepositoryRoot, project).Replace('\\', '/');
+            layout.Should().Contain($"\n{name}/ ", $"{name} is a project of the repository");
+        }
+    }
+
+    [Fact]
     public void TheReadmeMetricsSectionDocumentsEveryInstrument()
     {
         var readme = File.ReadAllText(TestData.RepositoryFile("README.md"));
