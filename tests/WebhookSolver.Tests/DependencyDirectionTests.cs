@@ -121,7 +121,10 @@ public partial class DependencyDirectionTests
         return graph;
     }
 
-    /// <summary>The folders a file names: <c>using WebhookSolver.X</c>, <c>WebhookSolver.X.</c> anywhere (crefs too), and <c>Hosting.</c> relative to the file's namespace.</summary>
+    /// <summary>
+    /// The folders a file names: <c>using WebhookSolver.X</c>, <c>WebhookSolver.X.</c> anywhere (crefs too), and
+    /// <c>Hosting.</c> relative to the file's namespace.
+    /// </summary>
     private static HashSet<string> References(string folder, string text)
     {
         var found = new HashSet<string>(StringComparer.Ordinal);
@@ -143,7 +146,8 @@ public partial class DependencyDirectionTests
         graph.Where(node => node.Key is not Composition and not "Program" and not Root && node.Value.Contains(Composition))
             .Select(node => $"{node.Key} references {Composition}; features never import the composition root")
             .Concat(graph.Where(node => node.Key == Root && node.Value.Count > 0)
-                .Select(node => $"the root namespace references {string.Join(", ", node.Value.Order(StringComparer.Ordinal))}; it holds only what every folder may use"))
+                .Select(node => $"the root namespace references {string.Join(", ", node.Value.Order(StringComparer.Ordinal))}; "
+                    + "it holds only what every folder may use"))
             .ToList();
 
     /// <summary>A loop as "A → B → … → A", or null when the graph is acyclic.</summary>
@@ -174,7 +178,10 @@ public partial class DependencyDirectionTests
             return null;
         }
 
-        return graph.Keys.Order(StringComparer.Ordinal).Where(node => state.GetValueOrDefault(node) == 0).Select(Visit).FirstOrDefault(loop => loop is not null);
+        return graph.Keys.Order(StringComparer.Ordinal)
+            .Where(node => state.GetValueOrDefault(node) == 0)
+            .Select(Visit)
+            .FirstOrDefault(loop => loop is not null);
     }
 
     [GeneratedRegex(@"^namespace\s+([\w.]+)\s*;", RegexOptions.Multiline)]
