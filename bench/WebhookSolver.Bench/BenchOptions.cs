@@ -1,5 +1,4 @@
 using System.Globalization;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Bench;
 
@@ -86,7 +85,7 @@ internal sealed record BenchOptions
             : throw new ArgumentException($"{name} must be a positive whole number, got '{text}'");
 
     private static TimeSpan Duration(string name, string text) =>
-        Duration.TryParse(text, out var value) && value >= TimeSpan.Zero
+        WebhookSolver.Duration.TryParse(text, out var value) && value >= TimeSpan.Zero
             ? value
             : throw new ArgumentException($"{name} must be a duration such as 500ms, 3s or 15m, got '{text}'");
 

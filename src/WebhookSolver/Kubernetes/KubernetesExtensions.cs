@@ -2,11 +2,10 @@ using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Kubernetes;
 
-public static class KubernetesExtensions
+internal static class KubernetesExtensions
 {
     /// <summary>
     /// The Kubernetes API client: from <c>--kubeconfig</c> when given, else the in-cluster service account.
@@ -14,8 +13,10 @@ public static class KubernetesExtensions
     /// </summary>
     public static IServiceCollection AddKubernetesClient(this IServiceCollection services)
     {
+        services.AddOptions<KubernetesClientOptions>();
+        services.TryAddSingleton(provider => new KubernetesResources(provider.GetRequiredService<IKubernetes>));
         services.TryAddSingleton<IKubernetes>(provider =>
-            new k8s.Kubernetes(ClientConfiguration(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.Kubeconfig)));
+            new k8s.Kubernetes(ClientConfiguration(provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.Kubeconfig)));
         return services;
     }
 
@@ -58,4 +59,4 @@ public static class KubernetesExtensions
 }
 
 /// <summary>The Kubernetes API cannot be reached at all: the message says why, in one line, naming the flag or file.</summary>
-public sealed class KubernetesUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+internal sealed class KubernetesUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -3,9 +3,11 @@ using System.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Hosting;
-using WebhookSolver.Hosting.Authentication;
+using WebhookSolver.Security;
+using WebhookSolver.Solver;
 using WebhookSolver.Route53;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
+using WebhookSolver.Tests.Credentials;
 
 namespace WebhookSolver.Tests.Hosting;
 
