@@ -5,16 +5,6 @@ using Swashbuckle.AspNetCore.SwaggerGen;
 namespace WebhookSolver.Challenges;
 
 /// <summary>
-/// The solver's <c>config</c> object for the OpenAPI document: the protocol passes it through untouched, so only the
-/// solver can say what it holds. Registered by the solver; without one <c>config</c> is described as any object.
-/// </summary>
-/// <param name="Example">a config that the solver accepts as it stands</param>
-internal sealed record SolverConfigDescription(string Description, IReadOnlyList<ConfigField> Fields, JsonObject Example);
-
-/// <param name="Type"><c>string</c>, <c>object</c> (with <paramref name="Fields"/>) or <c>array</c> (of strings)</param>
-internal sealed record ConfigField(string Name, string Description, string Type = "string", IReadOnlyList<ConfigField>? Fields = null);
-
-/// <summary>
 /// Everything <c>/openapi/v2</c> says about the protocol's types beyond their shape — descriptions, the action enum,
 /// the solver's config and a Present example — in one place, applied to the generated schemas. Swagger UI fills
 /// "Try it out" with the example, so it must be a body the endpoint answers with 201 as it stands.
