@@ -18,6 +18,12 @@ internal static partial class WebhookHost
         string[] args, Action<WebApplicationBuilder> addServices, Action<WebApplication> mapEndpoints, TextWriter? errors = null)
     {
         errors ??= Console.Error;
+        if (args is [FlagReference.Switch])
+        {
+            await Console.Out.WriteAsync(FlagReference.Markdown()).ConfigureAwait(false);
+            return 0;
+        }
+
         var commandLine = CommandLine.Parse(args);
         if (commandLine.HelpRequested)
         {
