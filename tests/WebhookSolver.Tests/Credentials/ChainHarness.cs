@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
 using WebhookSolver.Credentials;
 using WebhookSolver.Kubernetes;
@@ -21,7 +22,7 @@ internal sealed class ChainHarness : IAsyncDisposable
         Sts = sts;
         Time = time;
         var meters = _meterServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        Exporter = new WebhookSolver.Hosting.PrometheusExporter(meters);
+        CacheLookups = new MetricCollector<long>(meters, WebhookMeter.Name, "webhook_credentials_cache_total");
         Metrics = new CredentialMetrics(meters);
         Cache = new StsCredentialCache(time, Metrics);
         Chain = new AwsCredentialChain(
@@ -39,8 +40,8 @@ internal sealed class ChainHarness : IAsyncDisposable
     public CapturingLoggerProvider Logs { get; } = new();
     public StsCredentialCache Cache { get; }
 
-    /// <summary>The cache's counters, exported as /metrics would.</summary>
-    public WebhookSolver.Hosting.PrometheusExporter Exporter { get; }
+    /// <summary>The cache's hit and miss counter, as the chain records it.</summary>
+    public MetricCollector<long> CacheLookups { get; }
 
     public CredentialMetrics Metrics { get; }
     public AwsCredentialChain Chain { get; }
@@ -65,7 +66,7 @@ internal sealed class ChainHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _ambient.Dispose();
-        Exporter.Dispose();
+        CacheLookups.Dispose();
         Metrics.Dispose();
         await _meterServices.DisposeAsync();
         await Kubernetes.DisposeAsync();
