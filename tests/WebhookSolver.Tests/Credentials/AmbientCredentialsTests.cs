@@ -191,7 +191,7 @@ public class AmbientCredentialsTests
         var denied = await ((Func<Task<AwsIdentity>>)(() => ResolveAmbient(harness, """{"role": "arn:aws:iam::222222222222:role/denied"}"""))).Should().ThrowAsync<SolverException>();
 
         denied.WithMessage("unable to assume role: AccessDenied*");
-        string[] texts = [rejected.Which.ToString(), denied.Which.ToString(), .. harness.Logs.Lines];
+        string[] texts = [rejected.Which.ToString(), denied.Which.ToString(), .. harness.Logs.Lines()];
         foreach (var text in texts)
         {
             text.Should().NotContain("planted-irsa-token-5d1e").And.NotContain("planted-ambient-secret-8c2f").And.NotContain("AKIAPLANTEDAMBIENT");

@@ -3,6 +3,8 @@ using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Credentials;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Testing;
@@ -16,7 +18,7 @@ internal sealed class ChainHarness : IAsyncDisposable
     private readonly ServiceProvider _meterServices =
         new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, ManualTimeProvider time, AwsEnvironment environment)
+    private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, FakeTimeProvider time, AwsEnvironment environment)
     {
         Kubernetes = kubernetes;
         Sts = sts;
@@ -31,13 +33,13 @@ internal sealed class ChainHarness : IAsyncDisposable
             _ambient,
             Cache,
             environment,
-            Logs.Factory().CreateLogger<AwsCredentialChain>());
+            Logs.CreateFactory().CreateLogger<AwsCredentialChain>());
     }
 
     public FakeKubernetesApi Kubernetes { get; }
     public FakeSts Sts { get; }
-    public ManualTimeProvider Time { get; }
-    public CapturingLoggerProvider Logs { get; } = new();
+    public FakeTimeProvider Time { get; }
+    public FakeLogCollector Logs { get; } = new();
     public StsCredentialCache Cache { get; }
 
     /// <summary>The cache's hit and miss counter, as the chain records it.</summary>
@@ -53,7 +55,9 @@ internal sealed class ChainHarness : IAsyncDisposable
     /// <param name="environment">the pod environment, given the fake STS (e.g. read from the process once it points there)</param>
     public static async Task<ChainHarness> StartAsync(Func<FakeSts, AwsEnvironment> environment)
     {
-        var time = new ManualTimeProvider();
+        // Starts at the real time (whole seconds, as STS writes expirations): the AWS SDK checks expirations
+        // against the real clock.
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var kubernetes = await FakeKubernetesApi.StartAsync();
         var sts = await FakeSts.StartAsync(time);
         return new ChainHarness(kubernetes, sts, time, environment(sts));
