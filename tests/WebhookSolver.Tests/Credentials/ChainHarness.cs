@@ -1,3 +1,4 @@
+using Amazon.Extensions.NETCore.Setup;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
@@ -14,12 +15,13 @@ namespace WebhookSolver.Tests.Credentials;
 /// <summary>The credential chain wired to a fake Kubernetes API and a fake STS (reached through the STS endpoint override).</summary>
 internal sealed class ChainHarness : IAsyncDisposable
 {
-    private readonly AmbientCredentials _ambient = new();
+    private readonly AmbientCredentials _ambient;
     private readonly ServiceProvider _meterServices =
         new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, FakeTimeProvider time, AwsEnvironment environment)
+    private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, FakeTimeProvider time, AwsEnvironment environment, AWSOptions aws)
     {
+        _ambient = new AmbientCredentials(aws);
         Kubernetes = kubernetes;
         Sts = sts;
         Time = time;
@@ -53,14 +55,15 @@ internal sealed class ChainHarness : IAsyncDisposable
         StartAsync(sts => CredentialPlanTests.ParseEnvironment(environment) with { StsEndpointOverride = stsEndpoint ?? sts.BaseAddress });
 
     /// <param name="environment">the pod environment, given the fake STS (e.g. read from the process once it points there)</param>
-    public static async Task<ChainHarness> StartAsync(Func<FakeSts, AwsEnvironment> environment)
+    /// <param name="aws">the <c>AWS</c> configuration section; none unless given</param>
+    public static async Task<ChainHarness> StartAsync(Func<FakeSts, AwsEnvironment> environment, AWSOptions? aws = null)
     {
         // Starts at the real time (whole seconds, as STS writes expirations): the AWS SDK checks expirations
         // against the real clock.
         var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var kubernetes = await FakeKubernetesApi.StartAsync();
         var sts = await FakeSts.StartAsync(time);
-        return new ChainHarness(kubernetes, sts, time, environment(sts));
+        return new ChainHarness(kubernetes, sts, time, environment(sts), aws ?? new AWSOptions());
     }
 
     /// <summary>A loopback URL nothing listens on: a service that is down.</summary>
