@@ -256,9 +256,9 @@ internal sealed partial class RequestHeaderTrust(
         IReadOnlyList<string>? ExtraHeaderPrefixes,
         string Source);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Front-proxy trust from {Source}: {CaCount} CA certificate(s), allowed names: {AllowedNames}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Front-proxy trust from {Source}: {CaCount} CA certificate(s), allowed names: {AllowedNames}")]
     private partial void LogTrust(string source, int caCount, string allowedNames);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Front-proxy trust not reloaded, the previous one stays in force: {Error}")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Front-proxy trust not reloaded, the previous one stays in force: {Error}")]
     private partial void LogReloadFailed(string error);
 }
