@@ -178,6 +178,6 @@ internal sealed partial class AccessReviewer(
 
     private sealed record CachedAnswer(AccessDecision Decision, DateTimeOffset Expires);
 
-    [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "SubjectAccessReview for user {User} to {Attributes} failed ({Detail}); the request is denied")]
+    [LoggerMessage(EventId = 3601, Level = LogLevel.Warning, Message = "SubjectAccessReview for user {User} to {Attributes} failed ({Detail}); the request is denied")]
     private partial void LogReviewFailed(string user, string attributes, string detail);
 }

@@ -179,6 +179,6 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
 
     private static string Reversed(string name) => string.Join('.', DnsName.Relative(name).Split('.').Reverse());
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Debug, Message = "Hosted zone {ZoneId} ({ZoneName}) chosen")]
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Hosted zone {ZoneId} ({ZoneName}) chosen")]
     private static partial void LogZoneChosen(ILogger logger, string zoneId, string zoneName);
 }

@@ -230,6 +230,6 @@ internal sealed partial class Route53Client(
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Route53 {Operation} attempt {Attempt} failed with {Code}; retrying in {DelayMs} ms")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Route53 {Operation} attempt {Attempt} failed with {Code}; retrying in {DelayMs} ms")]
     private static partial void LogRetrying(ILogger logger, string operation, int attempt, string code, long delayMs);
 }

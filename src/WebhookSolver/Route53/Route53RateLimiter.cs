@@ -117,6 +117,6 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
         }
     }
 
-    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "Route53 throttled this account's calls; slowing down to {Rate:0.##} requests/s")]
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Route53 throttled this account's calls; slowing down to {Rate:0.##} requests/s")]
     private static partial void LogSlowedDown(ILogger logger, double rate);
 }

@@ -202,21 +202,21 @@ internal sealed partial class Route53RecordWriter(
         }
     }
 
-    [LoggerMessage(EventId = 4201, Level = LogLevel.Information, Message = "TXT {Name} already {State}; no change sent")]
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "TXT {Name} already {State}; no change sent")]
     private static partial void LogUnchanged(ILogger logger, string name, string state);
 
-    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "TXT {Name} changed ({Changes} changes in one batch); Route53 change {ChangeId}")]
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "TXT {Name} changed ({Changes} changes in one batch); Route53 change {ChangeId}")]
     private static partial void LogChanged(ILogger logger, string name, string changeId, int changes);
 
-    [LoggerMessage(EventId = 4203, Level = LogLevel.Information, Message = "TXT {Name} was changed by another writer ({Conflict}); reading again (attempt {Attempt})")]
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Information, Message = "TXT {Name} was changed by another writer ({Conflict}); reading again (attempt {Attempt})")]
     private static partial void LogConflict(ILogger logger, string name, BatchConflict conflict, int attempt);
 
-    [LoggerMessage(EventId = 4204, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} is INSYNC")]
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} is INSYNC")]
     private static partial void LogInsync(ILogger logger, string name, string changeId);
 
-    [LoggerMessage(EventId = 4205, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} still PENDING when the wait ended; it was accepted, so this is success")]
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} still PENDING when the wait ended; it was accepted, so this is success")]
     private static partial void LogStillPending(ILogger logger, string name, string changeId);
 
-    [LoggerMessage(EventId = 4206, Level = LogLevel.Warning, Message = "TXT {Name} change {ChangeId} was accepted but its status could not be read: {Failure}")]
+    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "TXT {Name} change {ChangeId} was accepted but its status could not be read: {Failure}")]
     private static partial void LogWaitFailed(ILogger logger, string name, string changeId, string failure);
 }
