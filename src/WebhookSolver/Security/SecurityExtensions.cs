@@ -41,11 +41,4 @@ internal static class SecurityExtensions
 
         return app;
     }
-
-    /// <summary>The authenticated caller of this request; null in local mode and on the open probe paths.</summary>
-    public static RequestUser? GetRequestUser(this HttpContext http)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        return http.Features.Get<RequestUser>();
-    }
 }
