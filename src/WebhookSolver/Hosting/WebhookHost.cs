@@ -80,7 +80,8 @@ internal static partial class WebhookHost
         OptionsValidationException invalid => [.. invalid.Failures],
         AggregateException many when many.InnerExceptions.All(inner => SettingFailures(inner).Count > 0) =>
             [.. many.InnerExceptions.SelectMany(SettingFailures)],
-        InvalidOperationException unconvertible when unconvertible.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+        // The binder (reflection or source-generated) wraps the converter's failure in an InvalidOperationException.
+        InvalidOperationException { InnerException: FormatException or OverflowException or ArgumentException } unconvertible =>
             [unconvertible.Message],
         _ => [],
     };

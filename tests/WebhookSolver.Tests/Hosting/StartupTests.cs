@@ -48,6 +48,20 @@ public class StartupTests
         errors.ToString().Should().Be("error: Failed to convert configuration value 'none' at 'Webhook:SecurePort' to type 'System.Int32'." + Environment.NewLine);
     }
 
+    [Theory]
+    [InlineData("--Webhook:Local=maybe", "Webhook:Local")]
+    [InlineData("--Metrics:Port=99999999999", "Metrics:Port")]
+    public async Task UnconvertibleValuesOfOtherTypesAreReportedAsOneLineNamingTheKey(string setting, string key)
+    {
+        using var errors = new StringWriter();
+
+        var exitCode = await RunAsync(errors, "--local", setting);
+
+        exitCode.Should().Be(WebhookHost.BadUsage);
+        errors.ToString().Should().StartWith("error: ").And.Contain($"'{key}'").And.EndWith(Environment.NewLine);
+        errors.ToString().TrimEnd().Should().NotContain(Environment.NewLine);
+    }
+
     [Fact]
     public void TheValidatorNamesTheFlagThatFixesEachProblem()
     {
