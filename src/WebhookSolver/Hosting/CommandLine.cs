@@ -24,7 +24,8 @@ internal static class CommandLine
         new("local", "Webhook:Local", FlagKind.Switch, "false", "debugging mode: loopback only, self-signed certificate, no request authentication"),
         new("kubeconfig", "Webhook:Kubeconfig", FlagKind.Text, "in-cluster", "kubeconfig file for reaching the Kubernetes API from outside a cluster"),
         new("log-format", "Webhook:LogFormat", FlagKind.Text, "text", "console log format: text or json"),
-        new("challenge-timeout", "Webhook:ChallengeTimeout", FlagKind.Duration, "25s", "longest time one Present or CleanUp may take"),
+        new("challenge-timeout", "Webhook:ChallengeTimeout", FlagKind.Duration, "25s",
+            "longest time one Present or CleanUp may take; must be longer than Route53:Deadline (20s), which bounds its Route53 work"),
         new("certificate-reload-interval", "Webhook:CertificateReloadInterval", FlagKind.Duration, "5s", "how often the certificate files are checked for a new pair"),
 
         // Front-proxy authentication and authorization (the aggregator's client certificate and identity headers).
@@ -36,7 +37,7 @@ internal static class CommandLine
         new("authorization-cache-ttl", "Authentication:AuthorizationCacheTtl", FlagKind.Duration, "10s", "how long a SubjectAccessReview answer (allowed or denied) is reused"),
 
         // Route53.
-        new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, "0s", "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond --challenge-timeout)"),
+        new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, "0s", "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond Route53:Deadline)"),
         new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, "4", "client-side rate limit for all Route53 calls of the process"),
         new("route53-burst", "Route53:Burst", FlagKind.Number, "10", "Route53 calls allowed at once before the rate limit applies"),
         new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, "200ms", "how long changes to one hosted zone are gathered into one batch (0: no batching)"),

@@ -117,6 +117,7 @@ public sealed class ChallengeEndpointTests : IDisposable
     public async Task ASolverThatTakesTooLongIsAnsweredAsAFailureWithinTheTimeout()
     {
         _factory.Settings["Webhook:ChallengeTimeout"] = "00:00:00.200";
+        _factory.Settings["Route53:Deadline"] = "00:00:00.100";
         _factory.Solver.Delay = TimeSpan.FromSeconds(30);
 
         var started = DateTime.UtcNow;

@@ -38,6 +38,19 @@ public class StartupTests
     }
 
     [Fact]
+    public async Task AChallengeTimeoutNoLongerThanTheRoute53DeadlineIsRefusedAtStartUp()
+    {
+        using var errors = new StringWriter();
+
+        var exitCode = await RunAsync(errors, "--local", "--challenge-timeout=20s");
+
+        exitCode.Should().Be(WebhookHost.BadUsage);
+        errors.ToString().Should().Be(
+            "error: --challenge-timeout (20s) must be longer than Route53:Deadline (20s), which bounds the Route53 work of each challenge"
+            + Environment.NewLine);
+    }
+
+    [Fact]
     public async Task AConfigurationValueOfTheWrongTypeIsReportedWithoutAStackTrace()
     {
         using var errors = new StringWriter();
