@@ -6,7 +6,7 @@ using WebhookSolver.Kubernetes;
 namespace WebhookSolver.Credentials;
 
 /// <summary>
-/// The credential chain of <c>credentials.md</c>: ServiceAccount token → AssumeRoleWithWebIdentity; static keys
+/// The credential chain of docs/design/credentials.md: ServiceAccount token → AssumeRoleWithWebIdentity; static keys
 /// from the config or Secrets in <c>resourceNamespace</c>; the pod's ambient identity when allowed; then
 /// AssumeRole for <c>role</c>. STS results are cached per configuration.
 /// </summary>

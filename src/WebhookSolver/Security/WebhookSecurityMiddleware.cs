@@ -7,7 +7,8 @@ namespace WebhookSolver.Security;
 
 /// <summary>
 /// Authenticate, authorize, then route — before any endpoint runs, so an unauthenticated caller gets the same
-/// 401 for every path and learns nothing about which exist. Only the kubelet's probe paths are open.
+/// 401 for every path and learns nothing about which exist. Only the kubelet's probe paths are open
+/// (docs/design/security.md).
 /// </summary>
 internal sealed partial class WebhookSecurityMiddleware(
     RequestDelegate next,

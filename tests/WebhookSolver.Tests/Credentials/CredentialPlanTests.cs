@@ -9,7 +9,7 @@ using WebhookSolver.Solver;
 
 namespace WebhookSolver.Tests.Credentials;
 
-/// <summary>The decision table of credentials.md: config × allowAmbientCredentials × environment → plan or error.</summary>
+/// <summary>The decision table of docs/design/credentials.md: config × allowAmbientCredentials × environment → plan or error.</summary>
 public class CredentialPlanTests
 {
     private const string Sa = """ "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns"}}} """;
