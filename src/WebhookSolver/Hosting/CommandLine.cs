@@ -25,7 +25,7 @@ internal static class CommandLine
         new("kubeconfig", "Webhook:Kubeconfig", FlagKind.Text, "in-cluster", "kubeconfig file for reaching the Kubernetes API from outside a cluster"),
         new("log-format", "Webhook:LogFormat", FlagKind.Text, "text", "console log format: text or json"),
         new("challenge-timeout", "Webhook:ChallengeTimeout", FlagKind.Duration, "25s",
-            "longest time one Present or CleanUp may take; must be longer than Route53:Deadline (20s), which bounds its Route53 work"),
+            "longest time one Present or CleanUp may take; must be longer than Route53:Deadline, which bounds its Route53 work"),
         new("certificate-reload-interval", "Webhook:CertificateReloadInterval", FlagKind.Duration, "5s", "how often the certificate files are checked for a new pair"),
 
         // Front-proxy authentication and authorization (the aggregator's client certificate and identity headers).

@@ -42,7 +42,7 @@ internal sealed record AccessDecision(AccessOutcome Outcome, string Reason);
 /// costs one call. A review that cannot be made denies.
 /// </summary>
 internal sealed partial class AccessReviewer(
-    IServiceProvider services,
+    KubernetesConnection kubernetes,
     IOptions<AccessReviewOptions> options,
     TimeProvider time,
     ILogger<AccessReviewer> logger)
@@ -114,8 +114,8 @@ internal sealed partial class AccessReviewer(
 
         try
         {
-            // Resolved here, not injected: local mode never builds a Kubernetes client.
-            var client = services.GetRequiredService<IKubernetes>();
+            // Made here, at first use: local mode never builds a Kubernetes client.
+            var client = kubernetes.Client;
             using var timeout = new CancellationTokenSource(ReviewTimeout, time);
             var answer = await client.AuthorizationV1.CreateSubjectAccessReviewAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
             var status = answer?.Status;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Security;
 
@@ -32,7 +33,7 @@ internal sealed record RequestHeaderSettings(
 internal sealed partial class RequestHeaderTrust(
     IOptions<SecurityModeOptions> mode,
     IOptions<WebhookSecurityOptions> securityOptions,
-    IServiceProvider services,
+    KubernetesConnection kubernetes,
     TimeProvider time,
     ILogger<RequestHeaderTrust> logger) : BackgroundService
 {
@@ -182,8 +183,8 @@ internal sealed partial class RequestHeaderTrust(
         V1ConfigMap configMap;
         try
         {
-            // Resolved here, not injected: local mode and the flags never need a cluster.
-            var client = services.GetRequiredService<IKubernetes>();
+            // Made here, at first use: local mode and the flags never need a cluster.
+            var client = kubernetes.Client;
             using var timeout = new CancellationTokenSource(ReadTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             configMap = await client.CoreV1.ReadNamespacedConfigMapAsync(ConfigMapName, ConfigMapNamespace, cancellationToken: linked.Token)

@@ -15,6 +15,7 @@ internal static class SecurityExtensions
             .Validate(o => o.TrustReloadInterval > TimeSpan.Zero, "Authentication:TrustReloadInterval must be positive")
             .ValidateOnStart();
         services.AddOptions<SecurityModeOptions>();
+        services.AddKubernetesClient();
         services.AddOptions<AccessReviewOptions>()
             .Configure<IOptions<WebhookSecurityOptions>>((review, security) => review.CacheTtl = security.Value.AuthorizationCacheTtl);
         services.TryAddSingleton(TimeProvider.System);

@@ -30,7 +30,7 @@ internal sealed class ChainHarness : IAsyncDisposable
         Metrics = new CredentialMetrics(meters);
         Cache = new StsCredentialCache(time, Metrics);
         Chain = new AwsCredentialChain(
-            new KubernetesResources(kubernetes.Client()),
+            new KubernetesResources(new KubernetesConnection(kubernetes.Client())),
             new SecurityTokenService(time),
             _ambient,
             Cache,
