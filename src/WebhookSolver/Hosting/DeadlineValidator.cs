@@ -13,7 +13,17 @@ internal sealed class DeadlineValidator(IOptions<Route53Options> route53) : IVal
     public ValidateOptionsResult Validate(string? name, WebhookOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var deadline = route53.Value.Deadline;
+        TimeSpan deadline;
+        try
+        {
+            deadline = route53.Value.Deadline;
+        }
+        catch (OptionsValidationException)
+        {
+            // Route53's own settings are wrong: its validation reports them, beside this one's.
+            return ValidateOptionsResult.Skip;
+        }
+
         return deadline < options.ChallengeTimeout
             ? ValidateOptionsResult.Success
             : ValidateOptionsResult.Fail(
