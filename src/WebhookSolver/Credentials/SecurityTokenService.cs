@@ -67,6 +67,8 @@ internal sealed class SecurityTokenService(TimeProvider time)
         ServiceURL = endpoint.ToString(),
         AuthenticationRegion = region,
         MaxErrorRetry = 2,
+        // A redirect would re-send the signed request (and its session token) to another host: a 3xx is a failure.
+        AllowAutoRedirect = false,
         Timeout = TimeSpan.FromSeconds(10),
     };
 
@@ -80,14 +82,18 @@ internal sealed class SecurityTokenService(TimeProvider time)
         var expiration = credentials.Expiration is { } at
             ? new DateTimeOffset(DateTime.SpecifyKind(at.ToUniversalTime(), DateTimeKind.Utc))
             : time.GetUtcNow() + DefaultLifetime;
+        // STS's answer is an outside value like any other: it becomes signed headers of every Route53 call.
         return new TemporaryCredentials(
-            new ImmutableCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken),
+            AwsFormats.Checked(new ImmutableCredentials(credentials.AccessKeyId, credentials.SecretAccessKey, credentials.SessionToken), "STS"),
             expiration);
     }
 
     /// <summary>STS's code and message (they name the role and the missing permission, never a key or token); no request id.</summary>
     private static SolverException Failure(string prefix, string role, Uri endpoint, Exception e) => e switch
     {
+        AmazonServiceException { StatusCode: >= (System.Net.HttpStatusCode)300 and < (System.Net.HttpStatusCode)400 } redirect => new SolverException(
+            $"{prefix}: STS at {endpoint.GetLeftPart(UriPartial.Authority)} answered with a redirect (HTTP {(int)redirect.StatusCode}), which is never followed " +
+            "for signed requests; check the region and AWS_ENDPOINT_URL_STS", e),
         AmazonServiceException { ErrorCode.Length: > 0 } service => new SolverException(
             $"{prefix}: {service.ErrorCode}: {service.Message} (role {role}, STS endpoint {endpoint.GetLeftPart(UriPartial.Authority)})", e),
         _ when Unreachable(e) is { } reason => new SolverException(
