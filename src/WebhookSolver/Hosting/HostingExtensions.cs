@@ -65,6 +65,14 @@ public static class HostingExtensions
         var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
         var metrics = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
 
+        if (metrics.Port > 0 && metrics.Port == options.SecurePort)
+        {
+            throw new WebhookStartupException(
+                $"--secure-port and --metrics-port are both {options.SecurePort}: the plain metrics port must differ from the TLS port");
+        }
+
+        // Only the endpoints below: Kestrel:Endpoints from any configuration source are refused at start-up and never bound.
+        kestrel.Configure(new ConfigurationBuilder().Build(), reloadOnChange: false);
         kestrel.AddServerHeader = false;
         // The protocol refuses bodies over MaxRequestBodyBytes with a 413 Status; the transport limit sits above it
         // so Kestrel can drain a moderately oversized body and the client reads that answer instead of a reset.
