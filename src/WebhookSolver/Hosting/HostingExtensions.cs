@@ -1,7 +1,9 @@
+using System.Net.Security;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace WebhookSolver.Hosting;
@@ -39,13 +41,15 @@ public static class HostingExtensions
         }
         else
         {
-            builder.Logging.AddSimpleConsole(console =>
-            {
-                console.IncludeScopes = true;
-                console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                console.UseUtcTimestamp = true;
-            });
+            // JSON escapes control characters itself; the text format escapes them in EscapingConsoleFormatter.
+            builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName)
+                .AddConsoleFormatter<EscapingConsoleFormatter, SimpleConsoleFormatterOptions>(console =>
+                {
+                    console.IncludeScopes = true;
+                    console.SingleLine = true;
+                    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                    console.UseUtcTimestamp = true;
+                });
         }
 
         builder.Services.AddSingleton<ServingCertificate>();
@@ -92,6 +96,7 @@ public static class HostingExtensions
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                 ClientCertificateValidation = static (_, _, _) => true,
                 CheckCertificateRevocation = false,
+                OnAuthenticate = KeepPeerCertificates,
             });
         });
 
@@ -99,6 +104,24 @@ public static class HostingExtensions
         {
             kestrel.Listen(options.EffectiveBindAddress, metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
         }
+    }
+
+    /// <summary>
+    /// Keeps the intermediates the client sent (SslStream hands them to the validation callback as the chain's extra
+    /// store) on the connection, so the front-proxy check can build a path through them to the CA bundle.
+    /// </summary>
+    private static void KeepPeerCertificates(Microsoft.AspNetCore.Connections.ConnectionContext connection, SslServerAuthenticationOptions ssl)
+    {
+        var validate = ssl.RemoteCertificateValidationCallback;
+        ssl.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
+        {
+            if (chain is not null && chain.ChainPolicy.ExtraStore.Count > 0)
+            {
+                connection.Features.Set(new Authentication.PeerCertificates([.. chain.ChainPolicy.ExtraStore]));
+            }
+
+            return validate?.Invoke(sender, certificate, chain, errors) ?? true;
+        };
     }
 
     /// <summary>Kubelet probes: no client certificate, never dependent on AWS.</summary>
