@@ -1,5 +1,5 @@
-using System.Net.Security;
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -87,6 +87,12 @@ public static class HostingExtensions
         kestrel.Listen(options.EffectiveBindAddress, options.SecurePort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
+            // Runs before TLS: the handshake below (and its validation callback) happens within this connection's flow.
+            listen.Use(next => connection =>
+            {
+                HandshakeConnection.Value = connection;
+                return next(connection);
+            });
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
                 SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
@@ -94,9 +100,8 @@ public static class HostingExtensions
                 // The aggregator's front-proxy CA is private: ask for a client certificate, accept any at the
                 // handshake, and verify it per request against the requestheader CA bundle only.
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                ClientCertificateValidation = static (_, _, _) => true,
+                ClientCertificateValidation = static (_, chain, _) => KeepPeerCertificates(chain),
                 CheckCertificateRevocation = false,
-                OnAuthenticate = KeepPeerCertificates,
             });
         });
 
@@ -106,22 +111,22 @@ public static class HostingExtensions
         }
     }
 
-    /// <summary>
-    /// Keeps the intermediates the client sent (SslStream hands them to the validation callback as the chain's extra
-    /// store) on the connection, so the front-proxy check can build a path through them to the CA bundle.
-    /// </summary>
-    private static void KeepPeerCertificates(Microsoft.AspNetCore.Connections.ConnectionContext connection, SslServerAuthenticationOptions ssl)
-    {
-        var validate = ssl.RemoteCertificateValidationCallback;
-        ssl.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
-        {
-            if (chain is not null && chain.ChainPolicy.ExtraStore.Count > 0)
-            {
-                connection.Features.Set(new Authentication.PeerCertificates([.. chain.ChainPolicy.ExtraStore]));
-            }
+    /// <summary>The connection whose TLS handshake is running in this flow.</summary>
+    private static readonly AsyncLocal<Microsoft.AspNetCore.Connections.ConnectionContext?> HandshakeConnection = new();
 
-            return validate?.Invoke(sender, certificate, chain, errors) ?? true;
-        };
+    /// <summary>
+    /// Keeps the certificates the client sent beyond its leaf (SslStream hands them to the validation callback as the
+    /// chain's extra store) on the connection, so the front-proxy check can build a path through them to the CA
+    /// bundle. Accepts every certificate: verification happens per request, against the requestheader CA only.
+    /// </summary>
+    private static bool KeepPeerCertificates(X509Chain? chain)
+    {
+        if (chain is { ChainPolicy.ExtraStore.Count: > 0 } && HandshakeConnection.Value is { } connection)
+        {
+            connection.Features.Set(new Authentication.PeerCertificates([.. chain.ChainPolicy.ExtraStore]));
+        }
+
+        return true;
     }
 
     /// <summary>Kubelet probes: no client certificate, never dependent on AWS.</summary>
