@@ -29,7 +29,7 @@ public class AmbientCredentialsTests
     public async Task EnvironmentVariableKeysAreUsedAndAwsRegionWinsOverTheConfig()
     {
         using var scope = new AwsEnvironmentScope()
-            .Set("AWS_ACCESS_KEY_ID", "AKIAFROMENV")
+            .Set("AWS_ACCESS_KEY_ID", "AKIAFROMENV000000000")
             .Set("AWS_SECRET_ACCESS_KEY", "secret-from-env")
             .Set("AWS_SESSION_TOKEN", "session-from-env")
             .Set("AWS_REGION", "us-east-2");
@@ -37,7 +37,7 @@ public class AmbientCredentialsTests
 
         var identity = await ResolveAmbient(harness, """{"region": "eu-west-1"}""");
 
-        identity.Credentials.AccessKey.Should().Be("AKIAFROMENV");
+        identity.Credentials.AccessKey.Should().Be("AKIAFROMENV000000000");
         identity.Credentials.SecretKey.Should().Be("secret-from-env");
         identity.Credentials.Token.Should().Be("session-from-env");
         identity.Region.Should().Be("us-east-2");
@@ -47,14 +47,14 @@ public class AmbientCredentialsTests
     public async Task ASharedCredentialsProfileAndItsRegionAreUsed()
     {
         using var scope = new AwsEnvironmentScope();
-        scope.WriteFile("credentials", "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = default-secret\n\n[dns]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = profile-secret\n");
+        scope.WriteFile("credentials", "[default]\naws_access_key_id = AKIADEFAULT000000000\naws_secret_access_key = default-secret\n\n[dns]\naws_access_key_id = AKIAPROFILE000000000\naws_secret_access_key = profile-secret\n");
         scope.WriteFile("config", "[profile dns]\nregion = ap-southeast-2\n");
         scope.Set("AWS_PROFILE", "dns");
         await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
 
         var identity = await ResolveAmbient(harness);
 
-        identity.Credentials.AccessKey.Should().Be("AKIAPROFILE");
+        identity.Credentials.AccessKey.Should().Be("AKIAPROFILE000000000");
         identity.Credentials.SecretKey.Should().Be("profile-secret");
         identity.Region.Should().Be("ap-southeast-2");
     }
@@ -148,7 +148,7 @@ public class AmbientCredentialsTests
     public async Task ARoleOnTopOfAmbientCredentialsIsAssumedWithThem()
     {
         using var scope = new AwsEnvironmentScope()
-            .Set("AWS_ACCESS_KEY_ID", "AKIAPODUSER")
+            .Set("AWS_ACCESS_KEY_ID", "AKIAPODUSER000000000")
             .Set("AWS_SECRET_ACCESS_KEY", "pod-user-secret")
             .Set("AWS_DEFAULT_REGION", "ca-central-1");
         await using var harness = await ChainHarness.StartAsync(sts =>
@@ -165,7 +165,7 @@ public class AmbientCredentialsTests
             Action = "AssumeRole",
             RoleArn = Role,
             RoleSessionName = "cert-manager",
-            SigningAccessKeyId = "AKIAPODUSER",
+            SigningAccessKeyId = "AKIAPODUSER000000000",
             SigningRegion = "ca-central-1",
         });
         identity.Credentials.AccessKey.Should().Be(harness.Sts.Issued.Single().AccessKeyId);

@@ -31,7 +31,7 @@ public class Route53ConfigDecoderTests
     public void ServiceAccountReferenceKeepsItsAudiences()
     {
         var config = Route53ConfigDecoder.Decode(Json("""
-            {"role": "arn:aws:iam::1:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "extra"]}}}}
+            {"role": "arn:aws:iam::111111111111:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "extra"]}}}}
             """));
 
         config.Auth!.Kubernetes!.ServiceAccountRef!.Name.Should().Be("dns");
@@ -53,11 +53,11 @@ public class Route53ConfigDecoderTests
     [InlineData("""{"hostedZoneId": "Z1"}""", "unknown field \"hostedZoneId\" (did you mean \"hostedZoneID\"?)")]
     [InlineData("""{"accessKeyIdSecretRef": {"name": "a", "key": "b"}}""", "unknown field \"accessKeyIdSecretRef\" (did you mean \"accessKeyIDSecretRef\"?)")]
     [InlineData("""{"secretAccessKeySecretRef": {"name": "a", "kee": "b"}}""", "unknown field \"secretAccessKeySecretRef.kee\"")]
-    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"nmae": "x"}}}, "role": "r"}""", "unknown field \"auth.kubernetes.serviceAccountRef.nmae\"")]
+    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"nmae": "x"}}}, "role": "arn:aws:iam::222222222222:role/r"}""", "unknown field \"auth.kubernetes.serviceAccountRef.nmae\"")]
     [InlineData("""{"ambient": true}""", "unknown field \"ambient\"")]
     [InlineData("""{"region": 5}""", "field \"region\" must be a string, got a number")]
     [InlineData("""{"accessKeyIDSecretRef": "name"}""", "field \"accessKeyIDSecretRef\" must be an object, got a string")]
-    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "x", "audiences": "sts"}}}, "role": "r"}""", "field \"auth.kubernetes.serviceAccountRef.audiences\" must be a list of strings")]
+    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "x", "audiences": "sts"}}}, "role": "arn:aws:iam::222222222222:role/r"}""", "field \"auth.kubernetes.serviceAccountRef.audiences\" must be a list of strings")]
     [InlineData("""["region"]""", "webhook config must be a JSON object")]
     public void MalformedConfigIsRefusedNamingTheField(string json, string message)
     {
@@ -67,20 +67,20 @@ public class Route53ConfigDecoderTests
     }
 
     [Theory]
-    [InlineData("""{"accessKeyID": "AKIAEXAMPLE", "accessKeyIDSecretRef": {"name": "s", "key": "k"}, "secretAccessKeySecretRef": {"name": "s", "key": "k2"}}""",
+    [InlineData("""{"accessKeyID": "AKIAEXAMPLE000000000", "accessKeyIDSecretRef": {"name": "s", "key": "k"}, "secretAccessKeySecretRef": {"name": "s", "key": "k2"}}""",
         "accessKeyID and accessKeyIDSecretRef cannot both be specified")]
     [InlineData("""{"accessKeyIDSecretRef": {"name": "s"}, "secretAccessKeySecretRef": {"name": "s", "key": "k2"}}""",
         "accessKeyIDSecretRef requires a key field to be specified")]
     [InlineData("""{"accessKeyIDSecretRef": {"key": "k"}, "secretAccessKeySecretRef": {"name": "s", "key": "k2"}}""",
         "accessKeyIDSecretRef requires a name field to be specified")]
-    [InlineData("""{"accessKeyID": "AKIAEXAMPLE", "secretAccessKeySecretRef": {"name": "s"}}""",
+    [InlineData("""{"accessKeyID": "AKIAEXAMPLE000000000", "secretAccessKeySecretRef": {"name": "s"}}""",
         "secretAccessKeySecretRef requires a key field to be specified")]
-    [InlineData("""{"accessKeyID": "AKIAEXAMPLE", "secretAccessKeySecretRef": {"key": "k"}}""",
+    [InlineData("""{"accessKeyID": "AKIAEXAMPLE000000000", "secretAccessKeySecretRef": {"key": "k"}}""",
         "secretAccessKeySecretRef requires a name field to be specified")]
-    [InlineData("""{"accessKeyID": "AKIAEXAMPLE"}""", "only one of access and secret key was provided")]
+    [InlineData("""{"accessKeyID": "AKIAEXAMPLE000000000"}""", "only one of access and secret key was provided")]
     [InlineData("""{"secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "only one of access and secret key was provided")]
-    [InlineData("""{"role": "r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "  "}}}}""", "service account name is required for Kubernetes auth")]
-    [InlineData("""{"role": "r", "auth": {"kubernetes": {}}}""", "service account name is required for Kubernetes auth")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "  "}}}}""", "service account name is required for Kubernetes auth")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {}}}""", "service account name is required for Kubernetes auth")]
     [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "dns"}}}}""", "role must be set when web identity token is set")]
     public void ContradictoryConfigGetsCertManagersWording(string json, string message)
     {
@@ -93,7 +93,7 @@ public class Route53ConfigDecoderTests
     public void StaticKeysNextToAServiceAccountReferenceAreIgnoredNotRefused()
     {
         var config = Route53ConfigDecoder.Decode(Json("""
-            {"role": "r", "accessKeyID": "AKIAEXAMPLE", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns"}}}}
+            {"role": "arn:aws:iam::222222222222:role/r", "accessKeyID": "AKIAEXAMPLE000000000", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns"}}}}
             """));
 
         config.Auth!.Kubernetes!.ServiceAccountRef!.Name.Should().Be("dns");
