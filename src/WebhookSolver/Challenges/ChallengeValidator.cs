@@ -6,7 +6,7 @@ namespace WebhookSolver.Challenges;
 /// The formats of a challenge's fields, checked before any work: a bad challenge fails alone, with a message naming
 /// the field and what it may hold, and never reaches a Route53 batch, a Kubernetes path or a log line unchecked.
 /// </summary>
-public static partial class ChallengeValidator
+internal static partial class ChallengeValidator
 {
     public const int MaxDnsNameLength = 253;
     public const int MaxKeyLength = 255;

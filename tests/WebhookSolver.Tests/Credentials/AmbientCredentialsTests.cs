@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
+
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 
 namespace WebhookSolver.Tests.Credentials;
@@ -12,7 +13,7 @@ namespace WebhookSolver.Tests.Credentials;
 public class AmbientCredentialsTests
 {
     private static Task<AwsIdentity> ResolveAmbient(ChainHarness harness, string configJson = "{}") =>
-        harness.Chain.GetAsync(Request(configJson, allowAmbient: true), Route53ConfigDecoder.Decode(Json(configJson)), CancellationToken.None).AsTask();
+        harness.Chain.GetAsync(Request(configJson, allowAmbient: true), CancellationToken.None).AsTask();
 
     private static string CredentialsJson(string accessKeyId, string secret, string token) => new JsonObject
     {
@@ -91,7 +92,7 @@ public class AmbientCredentialsTests
         var tokenFile = scope.WriteFile("eks-pod-identity-token", "pod-identity-authorization");
         await using var agent = await FakeHttpServer.StartAsync("fake EKS Pod Identity agent", request =>
             request is { Method: "GET", Path: "/v1/credentials" } && request.Header("authorization") == "pod-identity-authorization"
-                ? new FakeResponse(200, CredentialsJson("ASIAPODIDENTITY", "pod-identity-secret", "pod-identity-session"))
+                ? new FakeResponse(200, CredentialsJson("ASIAPODIDENTITY0", "pod-identity-secret", "pod-identity-session"))
                 : null);
         scope.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", new Uri(agent.BaseAddress, "/v1/credentials").ToString())
             .Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tokenFile)
@@ -100,7 +101,7 @@ public class AmbientCredentialsTests
 
         var identity = await ResolveAmbient(harness, """{"region": "us-east-1"}""");
 
-        identity.Credentials.AccessKey.Should().Be("ASIAPODIDENTITY");
+        identity.Credentials.AccessKey.Should().Be("ASIAPODIDENTITY0");
         identity.Credentials.SecretKey.Should().Be("pod-identity-secret");
         identity.Credentials.Token.Should().Be("pod-identity-session");
         identity.Region.Should().Be("eu-west-3", "Pod Identity injects AWS_REGION, which wins over config.region");
