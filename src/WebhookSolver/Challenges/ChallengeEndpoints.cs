@@ -190,8 +190,9 @@ internal static partial class ChallengeEndpoints
         {
             return (default, tooLarge);
         }
-        catch (BadHttpRequestException)
+        catch (Exception e) when (e is BadHttpRequestException || e is IOException && !cancellationToken.IsCancellationRequested)
         {
+            // Kestrel reports a chunk size beyond 64 bits as an IOException ("Bad chunk size data"), not a bad request.
             return (default, BadRequest("request body could not be read: its framing is malformed (e.g. a chunk size that is not valid hex or overflows)"));
         }
 

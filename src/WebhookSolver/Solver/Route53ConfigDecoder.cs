@@ -152,7 +152,8 @@ internal static class Route53ConfigDecoder
         _ => "null",
     };
 
-    private static string? Clean(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+    /// <summary>Surrounding spaces are forgiven; any other character, a newline included, is checked against the format.</summary>
+    private static string? Clean(string? value) => value?.Trim(' ') is { Length: > 0 } trimmed ? trimmed : null;
 
     private static SecretKeySelector? Clean(SecretKeySelector? selector) =>
         selector is null ? null : new SecretKeySelector { Name = Clean(selector.Name), Key = Clean(selector.Key) };
@@ -175,7 +176,7 @@ internal static class Route53ConfigDecoder
                     ServiceAccountRef = serviceAccount is null ? null : new ServiceAccountRef
                     {
                         Name = Clean(serviceAccount.Name),
-                        Audiences = serviceAccount.Audiences?.Select(a => a?.Trim() ?? "").Where(a => a.Length > 0).ToArray(),
+                        Audiences = serviceAccount.Audiences?.Select(a => a?.Trim(' ') ?? "").Where(a => a.Length > 0).ToArray(),
                     },
                 },
             },
