@@ -25,10 +25,11 @@ internal sealed class EscapingConsoleFormatter : ConsoleFormatter, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         _time = time;
-        _options = options.Get(FormatterName);
+        // AddConsoleFormatter configures the unnamed options of the formatter's options type.
+        _options = options.CurrentValue;
         _reload = options.OnChange((changed, name) =>
         {
-            if (name == FormatterName)
+            if (name == Options.DefaultName)
             {
                 _options = changed;
             }
