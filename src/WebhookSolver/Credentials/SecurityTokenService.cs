@@ -17,6 +17,8 @@ internal sealed class SecurityTokenService(TimeProvider time)
     /// <summary>What STS grants when it does not say: its default session length.</summary>
     private static readonly TimeSpan DefaultLifetime = TimeSpan.FromHours(1);
 
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(10);
+
     public async Task<TemporaryCredentials> AssumeRoleAsync(
         ImmutableCredentials source, string role, string region, Uri endpoint, CancellationToken cancellationToken)
     {
@@ -68,7 +70,8 @@ internal sealed class SecurityTokenService(TimeProvider time)
         MaxErrorRetry = 2,
         // A redirect would re-send the signed request (and its session token) to another host: a 3xx is a failure.
         AllowAutoRedirect = false,
-        Timeout = TimeSpan.FromSeconds(10),
+        HttpClientFactory = RedirectRefusingClients.Instance,
+        Timeout = CallTimeout,
     };
 
     private TemporaryCredentials Convert(Amazon.SecurityToken.Model.Credentials? credentials, string prefix)
@@ -90,8 +93,8 @@ internal sealed class SecurityTokenService(TimeProvider time)
     /// <summary>STS's code and message (they name the role and the missing permission, never a key or token); no request id.</summary>
     private static SolverException Failure(string prefix, string role, Uri endpoint, Exception e) => e switch
     {
-        AmazonServiceException { StatusCode: >= (System.Net.HttpStatusCode)300 and < (System.Net.HttpStatusCode)400 } redirect => new SolverException(
-            $"{prefix}: STS at {endpoint.GetLeftPart(UriPartial.Authority)} answered with a redirect (HTTP {(int)redirect.StatusCode}), which is never followed " +
+        _ when Redirect(e) is { } status => new SolverException(
+            $"{prefix}: STS at {endpoint.GetLeftPart(UriPartial.Authority)} answered with a redirect (HTTP {status}), which is never followed " +
             "for signed requests; check the region and AWS_ENDPOINT_URL_STS", e),
         AmazonServiceException { ErrorCode.Length: > 0 } service => new SolverException(
             $"{prefix}: {service.ErrorCode}: {service.Message} (role {role}, STS endpoint {endpoint.GetLeftPart(UriPartial.Authority)})", e),
@@ -99,6 +102,65 @@ internal sealed class SecurityTokenService(TimeProvider time)
             $"{prefix}: cannot reach STS at {endpoint.GetLeftPart(UriPartial.Authority)}: {reason}; check the region and the pod's network access to STS", e),
         _ => new SolverException($"{prefix}: {e.Message} (role {role})", e),
     };
+
+    private static int? Redirect(Exception e)
+    {
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            if (current is RedirectRefusedException refused)
+            {
+                return refused.Status;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A 3xx from STS: the SDK would otherwise try to read the redirect's empty body as an answer.</summary>
+    private sealed class RedirectRefusedException(int status) : HttpRequestException($"STS answered with a redirect (HTTP {status})")
+    {
+        public int Status { get; } = status;
+    }
+
+    /// <summary>
+    /// The STS clients' HTTP, one pooled client for every call (the service clients are made per call): no redirect is
+    /// followed, and one that arrives ends the call.
+    /// </summary>
+    private sealed class RedirectRefusingClients : HttpClientFactory
+    {
+        public static readonly RedirectRefusingClients Instance = new();
+
+        private static readonly HttpClient Shared = new(new RedirectRefusal(new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        }))
+        {
+            Timeout = CallTimeout,
+        };
+
+        public override HttpClient CreateHttpClient(IClientConfig clientConfig) => Shared;
+
+        public override bool UseSDKHttpClientCaching(IClientConfig clientConfig) => false;
+
+        public override bool DisposeHttpClientsAfterUse(IClientConfig clientConfig) => false;
+    }
+
+    private sealed class RedirectRefusal(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            if ((int)response.StatusCode is >= 300 and < 400)
+            {
+                var status = (int)response.StatusCode;
+                response.Dispose();
+                throw new RedirectRefusedException(status);
+            }
+
+            return response;
+        }
+    }
 
     private static string? Unreachable(Exception e)
     {

@@ -102,3 +102,48 @@ public class Route53ConfigDecoderTests
         config.Auth!.Kubernetes!.ServiceAccountRef!.Name.Should().Be("dns");
     }
 }
+
+public class Route53ConfigFormatTests
+{
+    [Theory]
+    [InlineData("""{"accessKeyID": "AKIDATTACKER\r\nX-Evil: 1", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyID is not an AWS access key id (upper-case letters and digits only")]
+    [InlineData("""{"accessKeyID": "AKIA\u00c9XAMPLE0000000", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyID is not an AWS access key id")]
+    [InlineData("""{"accessKeyID": "AKIASHORT", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyID is not an AWS access key id")]
+    [InlineData("""{"hostedZoneID": ".."}""", "config.hostedZoneID is not a Route53 hosted zone id")]
+    [InlineData("""{"hostedZoneID": "."}""", "config.hostedZoneID is not a Route53 hosted zone id")]
+    [InlineData("""{"hostedZoneID": "/hostedzone/"}""", "config.hostedZoneID is not a Route53 hosted zone id")]
+    [InlineData("""{"hostedZoneID": "ABC/../../x"}""", "config.hostedZoneID is not a Route53 hosted zone id")]
+    [InlineData("""{"hostedZoneID": "Z1?x=1"}""", "config.hostedZoneID is not a Route53 hosted zone id")]
+    [InlineData("""{"hostedZoneID": "z1"}""", "config.hostedZoneID is not a Route53 hosted zone id")]
+    [InlineData("""{"region": "us-east-1\n"}""", "config.region is not an AWS region name")]
+    [InlineData("""{"region": "eu-west-1.evil.example/x"}""", "config.region is not an AWS region name")]
+    [InlineData("""{"role": "arn:aws:iam::1:role/r"}""", "config.role is not an IAM role ARN")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:user/r"}""", "config.role is not an IAM role ARN")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r\r\nX: 1"}""", "config.role is not an IAM role ARN")]
+    [InlineData("""{"accessKeyIDSecretRef": {"name": "../x", "key": "id"}, "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyIDSecretRef.name is not a Secret name")]
+    [InlineData("""{"accessKeyIDSecretRef": {"name": "s", "key": "a/b"}, "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyIDSecretRef.key is not a Secret data key")]
+    [InlineData("""{"accessKeyID": "AKIAIOSFODNN7EXAMPLE", "secretAccessKeySecretRef": {"name": "S", "key": "k"}}""", "config.secretAccessKeySecretRef.name is not a Secret name")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "a b"}}}}""", "config.auth.kubernetes.serviceAccountRef.name is not a ServiceAccount name")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts\r\n"]}}}}""", "config.auth.kubernetes.serviceAccountRef.audiences is not a list of token audiences")]
+    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": [5]}}}, "role": "arn:aws:iam::222222222222:role/r"}""", "field \"auth.kubernetes.serviceAccountRef.audiences\" must be a list of strings, got a number at position 0")]
+    [InlineData("""{"Region": "us-east-1"}""", "unknown field \"Region\" (did you mean \"region\"?)")]
+    [InlineData("""{"auth": {"Kubernetes": {}}}""", "unknown field \"auth.Kubernetes\" (did you mean \"kubernetes\"?)")]
+    public void AFieldOutsideItsFormatIsRefusedNamingTheFieldAndTheFormat(string json, string message)
+    {
+        var decode = () => Route53ConfigDecoder.Decode(System.Text.Json.JsonDocument.Parse(json).RootElement.Clone());
+
+        decode.Should().Throw<SolverException>().Which.Message.Should().Contain(message).And.NotContain("X-Evil").And.NotContain("\n");
+    }
+
+    [Theory]
+    [InlineData("""{"hostedZoneID": "Z0123456789ABC"}""")]
+    [InlineData("""{"hostedZoneID": "/hostedzone/Z0123456789ABC"}""")]
+    [InlineData("""{"region": "cn-northwest-1", "role": "arn:aws-cn:iam::123456789012:role/path/to/dns+manager@x"}""")]
+    [InlineData("""{"accessKeyID": "AKIAIOSFODNN7EXAMPLE", "secretAccessKeySecretRef": {"name": "route53.credentials", "key": "secret_access-key.txt"}}""")]
+    public void ValuesInTheirFormatsAreAccepted(string json)
+    {
+        var decode = () => Route53ConfigDecoder.Decode(System.Text.Json.JsonDocument.Parse(json).RootElement.Clone());
+
+        decode.Should().NotThrow();
+    }
+}
