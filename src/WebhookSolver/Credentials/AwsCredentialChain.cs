@@ -90,7 +90,8 @@ internal sealed partial class AwsCredentialChain(
         if (!AwsFormats.IsSecretAccessKey(secretAccessKey))
         {
             throw new SolverException(
-                $"the value at key \"{secretRef.Key}\" of Secret \"{secretRef.Name}\" (secretAccessKeySecretRef) is not an AWS secret access key ({AwsFormats.SecretAccessKeyRule})");
+                $"the value at key \"{secretRef.Key}\" of Secret \"{secretRef.Name}\" (secretAccessKeySecretRef) is not an AWS secret access key " +
+                $"({AwsFormats.SecretAccessKeyRule})");
         }
 
         string accessKeyId;

@@ -77,7 +77,8 @@ internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, 
         if (region is not null && !IsRegionName(region))
         {
             throw new SolverException(
-                $"the AWS region from the webhook's environment (AWS_REGION, AWS_DEFAULT_REGION or the shared config profile) is not an AWS region name ({AwsFormats.RegionRule})");
+                "the AWS region from the webhook's environment (AWS_REGION, AWS_DEFAULT_REGION or the shared config profile) " +
+                $"is not an AWS region name ({AwsFormats.RegionRule})");
         }
 
         Uri? endpoint = null;

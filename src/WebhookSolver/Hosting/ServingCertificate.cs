@@ -146,7 +146,8 @@ internal sealed partial class ServingCertificate : BackgroundService
                 return $"--tls-private-key-file {_options.TlsPrivateKeyFile} holds no PEM private key (PKCS#8, RSA or EC)";
             }
 
-            return $"the private key in --tls-private-key-file {_options.TlsPrivateKeyFile} does not belong to the certificate in --tls-cert-file {_options.TlsCertFile}";
+            return $"the private key in --tls-private-key-file {_options.TlsPrivateKeyFile} does not belong to the certificate " +
+                $"in --tls-cert-file {_options.TlsCertFile}";
         }
     }
 
@@ -185,10 +186,12 @@ internal sealed partial class ServingCertificate : BackgroundService
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Serving certificate loaded: {Subject}, valid until {NotAfter:u}, thumbprint {Thumbprint}")]
     private partial void LogLoaded(string subject, DateTime notAfter, string thumbprint);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Serving certificate pair {CertFile} / {KeyFile} did not load ({Reason}); the previous pair, if any, keeps serving")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
+        Message = "Serving certificate pair {CertFile} / {KeyFile} did not load ({Reason}); the previous pair, if any, keeps serving")]
     private partial void LogRejected(string certFile, string keyFile, string reason);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Serving certificate files next to {CertFile} cannot be read ({Reason}); the previous pair, if any, keeps serving")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Serving certificate files next to {CertFile} cannot be read ({Reason}); the previous pair, if any, keeps serving")]
     private partial void LogUnreadable(string certFile, string reason);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "No certificate files given: serving a self-signed certificate for localhost made in memory (thumbprint {Thumbprint})")]

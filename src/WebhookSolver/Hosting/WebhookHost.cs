@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace WebhookSolver.Hosting;
@@ -75,7 +76,7 @@ internal static partial class WebhookHost
 
             return BadUsage;
         }
-        catch (Exception e) when (e is Microsoft.AspNetCore.Connections.AddressInUseException || e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+        catch (Exception e) when (e is AddressInUseException || e.InnerException is AddressInUseException)
         {
             await errors.WriteLineAsync($"error: {PortInUse(e, metricsPort)}").ConfigureAwait(false);
             return StartupFailed;
