@@ -115,6 +115,12 @@ internal static class HostingExtensions
                 ClientCertificateValidation = static (_, chain, _) => KeepPeerCertificates(chain),
                 CheckCertificateRevocation = false,
             });
+            // After the handshake: requests (and work they start) do not keep the connection alive through the flow.
+            listen.Use(next => connection =>
+            {
+                HandshakeConnection.Value = null;
+                return next(connection);
+            });
         });
 
         if (metrics.Port > 0)
