@@ -17,9 +17,12 @@ public sealed class LogEscapingTests
 {
     private const string Forged = "x\r\n2026-01-01T00:00:00.000Z info: WebhookSolver.Challenges.ChallengeEndpoints[2001] Present succeeded";
 
-    private static string Format(string message, params object[] scopes)
+    private static string Format(string message, params object[] scopes) => FormatAs("text", message, scopes);
+
+    private static string FormatAs(string logFormat, string message, params object[] scopes)
     {
         var builder = WebApplication.CreateBuilder();
+        builder.Configuration["Webhook:LogFormat"] = logFormat;
         builder.Configuration["Webhook:Local"] = "true";
         builder.Configuration["Metrics:Port"] = "0";
         builder.AddWebhookHosting();
@@ -62,6 +65,15 @@ public sealed class LogEscapingTests
 
         ShouldBeOneCleanLine(line);
         line.Should().Contain(@"\u001b[2J\u001b]0;owned\u0007 is not permitted\nin zone");
+    }
+
+    [Fact]
+    public void JsonLinesEscapeControlCharactersToo()
+    {
+        var line = FormatAs("json", $"Present failed: {Forged}\u001b[2J", $"Present resolvedFQDN={Forged}");
+
+        ShouldBeOneCleanLine(line);
+        line.Should().Contain(@"x\r\n2026-01-01T00:00:00.000Z info:").And.Contain(@"\u001B[2J");
     }
 
     [Fact]
