@@ -67,7 +67,7 @@ public class AmbientCredentialsTests
     {
         using var scope = new AwsEnvironmentScope();
         scope.WriteFile("credentials", "[dns]\naws_access_key_id = AKIAWRONGPROFILE\naws_secret_access_key = wrong-secret\n");
-        var file = scope.WriteFile("mounted-credentials", "[route53]\naws_access_key_id = AKIASECTION\naws_secret_access_key = section-secret\n");
+        var file = scope.WriteFile("mounted-credentials", "[route53]\naws_access_key_id = AKIASECTION000000000\naws_secret_access_key = section-secret\n");
         scope.Set("AWS_PROFILE", "dns");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -80,7 +80,7 @@ public class AmbientCredentialsTests
 
         var identity = await ResolveAmbient(harness);
 
-        identity.Credentials.AccessKey.Should().Be("AKIASECTION");
+        identity.Credentials.AccessKey.Should().Be("AKIASECTION000000000");
         identity.Credentials.SecretKey.Should().Be("section-secret");
         identity.Region.Should().Be("eu-north-1");
     }
