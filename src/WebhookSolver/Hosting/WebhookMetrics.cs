@@ -23,6 +23,8 @@ public sealed class WebhookMetrics : IDisposable
     private readonly Counter<long> _route53Retries;
     private readonly Histogram<double> _batchSize;
     private readonly Counter<long> _credentialLookups;
+    private readonly Counter<long> _inDoubtChanges;
+    private readonly Counter<long> _inDoubtRepairs;
 
     public WebhookMetrics(IMeterFactory meters)
     {
@@ -39,6 +41,10 @@ public sealed class WebhookMetrics : IDisposable
         _batchSize = _meter.CreateHistogram("webhook_route53_change_batch_size",
             description: "record changes per ChangeResourceRecordSets call", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SizeBuckets });
         _credentialLookups = _meter.CreateCounter<long>("webhook_credentials_cache_total", description: "credential lookups by result (hit or miss)");
+        _inDoubtChanges = _meter.CreateCounter<long>("webhook_route53_in_doubt_changes_total",
+            description: "ChangeResourceRecordSets requests that may have been applied without a readable answer, by reason");
+        _inDoubtRepairs = _meter.CreateCounter<long>("webhook_route53_in_doubt_repairs_total",
+            description: "challenge keys put back to their final state after a change in doubt landed late");
     }
 
     public void ChallengeAnswered(string action, bool success, TimeSpan elapsed)
@@ -64,6 +70,11 @@ public sealed class WebhookMetrics : IDisposable
 
     public void CredentialLookup(bool cacheHit) =>
         _credentialLookups.Add(1, new KeyValuePair<string, object?>("result", cacheHit ? "hit" : "miss"));
+
+    /// <param name="reason">"timeout", "connection", "http_5xx", "malformed" or "cancelled"</param>
+    public void Route53ChangeInDoubt(string reason) => _inDoubtChanges.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Route53InDoubtRepaired() => _inDoubtRepairs.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

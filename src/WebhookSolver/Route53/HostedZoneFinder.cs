@@ -53,6 +53,13 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
         return zone;
     }
 
+    /// <summary>Drops the cached zones under <paramref name="resolvedZone"/>: one of them answered that it no longer exists.</summary>
+    public void Forget(AwsIdentity identity, string resolvedZone) => _cache.TryRemove(CacheKey(identity, resolvedZone), out _);
+
+    /// <summary>Partition, endpoint, the credentials (fingerprinted: the key holds no secret) and resolvedZone.</summary>
+    private string CacheKey(AwsIdentity identity, string resolvedZone) => string.Join('|',
+        Route53Partition.ForRegion(identity.Region).Name, options.Value.Endpoint, CredentialFingerprint.Of(identity.Credentials), DnsName.Normalize(resolvedZone));
+
     /// <summary>The zone for <paramref name="fqdn"/> among <paramref name="zones"/>: public only, longest name, exactly one.</summary>
     public static HostedZone Choose(string fqdn, string resolvedZone, IReadOnlyList<HostedZone> zones)
     {
@@ -91,7 +98,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     private async Task<(string CacheKey, IReadOnlyList<HostedZone> Zones)> ZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var cacheKey = string.Join('|', Route53Partition.ForRegion(identity.Region).Name, settings.Endpoint, identity.Credentials.AccessKey, DnsName.Normalize(resolvedZone));
+        var cacheKey = CacheKey(identity, resolvedZone);
         if (settings.ZoneCacheDuration <= TimeSpan.Zero)
         {
             return (cacheKey, await ListZonesUnderAsync(identity, resolvedZone, cancellationToken));
@@ -148,7 +155,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     /// </summary>
     private async Task<IReadOnlyList<HostedZone>> ListZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
     {
-        var prefix = Reversed(resolvedZone);
+        var prefix = DnsName.ListingOrder(resolvedZone);
         var zones = new List<HostedZone>();
         string dnsName = DnsName.Relative(resolvedZone);
         string? zoneId = null;
@@ -158,7 +165,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
             var past = false;
             foreach (var zone in answer.HostedZones)
             {
-                if (!Reversed(zone.Name!).StartsWith(prefix, StringComparison.Ordinal))
+                if (!DnsName.ListingOrder(zone.Name!).StartsWith(prefix, StringComparison.Ordinal))
                 {
                     past = true;
                     break;
@@ -167,7 +174,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
                 zones.Add(zone);
             }
 
-            if (past || !answer.IsTruncated || answer.NextDnsName is null || !Reversed(answer.NextDnsName).StartsWith(prefix, StringComparison.Ordinal))
+            if (past || !answer.IsTruncated || answer.NextDnsName is null || !DnsName.ListingOrder(answer.NextDnsName).StartsWith(prefix, StringComparison.Ordinal))
             {
                 break;
             }
@@ -177,8 +184,6 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
 
         return zones;
     }
-
-    private static string Reversed(string name) => string.Join('.', DnsName.Relative(name).Split('.').Reverse());
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Hosted zone {ZoneId} ({ZoneName}) chosen")]
     private static partial void LogZoneChosen(ILogger logger, string zoneId, string zoneName);

@@ -24,6 +24,7 @@ public static class Route53Extensions
         services.TryAddSingleton<WebhookMetrics>();
         services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<Route53RateLimiter>();
+        services.TryAddSingleton(_ => new JitterSource(new Random()));
         services.TryAddSingleton<Route53Client>();
         services.TryAddSingleton<HostedZoneFinder>();
         services.TryAddSingleton<TxtSetReader>();
