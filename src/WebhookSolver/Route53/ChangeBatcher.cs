@@ -20,6 +20,7 @@ namespace WebhookSolver.Route53;
 internal sealed partial class ChangeBatcher(
     Route53Client client,
     TxtSetReader reader,
+    Route53RateLimiter limiter,
     JitterSource jitter,
     WebhookMetrics metrics,
     IOptions<Route53Options> options,
@@ -45,8 +46,6 @@ internal sealed partial class ChangeBatcher(
         // Under the lane's lock.
         public List<ChangeIntent> Queue { get; } = [];
 
-        public TaskCompletionSource? Arrived { get; set; }
-
         public bool Running { get; set; }
 
         public bool Closed { get; set; }
@@ -60,8 +59,6 @@ internal sealed partial class ChangeBatcher(
 
         // Only the lane's running round touches these (Running hands them over under the lock).
         public Dictionary<string, (IReadOnlyList<ResourceRecordSet> Sets, DateTimeOffset Until)> Known { get; } = new(StringComparer.Ordinal);
-
-        public (int Size, TimeSpan Duration, long Ended) LastRound { get; set; }
     }
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
@@ -86,8 +83,6 @@ internal sealed partial class ChangeBatcher(
                 }
 
                 lane.Queue.Add(intent);
-                lane.Arrived?.TrySetResult();
-                lane.Arrived = null;
                 if (!lane.Running)
                 {
                     lane.Running = true;
@@ -116,7 +111,7 @@ internal sealed partial class ChangeBatcher(
         {
             if (settings.WriteStrategy == Route53WriteStrategy.GroupCommit)
             {
-                await GatherAsync(lane, settings);
+                await GatherAsync(settings);
             }
 
             List<ChangeIntent> intents;
@@ -132,7 +127,6 @@ internal sealed partial class ChangeBatcher(
                 }
             }
 
-            var started = time.GetTimestamp();
             try
             {
                 await ProcessAsync(lane, intents);
@@ -142,54 +136,26 @@ internal sealed partial class ChangeBatcher(
                 // Nothing may be left waiting forever, whatever went wrong.
                 FailAll(intents, e);
             }
-
-            lane.LastRound = (intents.Count, time.GetElapsedTime(started), time.GetTimestamp());
         }
     }
 
     /// <summary>
-    /// Group commit: a round on an idle lane starts at once. While a wave is under way (the previous round ended less
-    /// than a window ago and carried several intents), the next round waits until as many intents as the previous one
-    /// carried have arrived — at most as long as that round took, and never longer than the window — so a client that
-    /// keeps a fixed number of challenges in flight refills a round before it leaves.
+    /// Group commit: a round leaves as soon as Route53 may be called. When the client-side rate limit would make its
+    /// first call wait anyway (a wave has spent the burst), the round waits for its turn here instead, at most
+    /// <see cref="Route53Options.BatchWindow"/>, and takes everything that arrived meanwhile. A lone change on an idle
+    /// lane pays no delay at all.
     /// </summary>
-    private async Task GatherAsync(Lane lane, Route53Options settings)
+    private async Task GatherAsync(Route53Options settings)
     {
-        var (size, duration, ended) = lane.LastRound;
-        if (settings.BatchWindow <= TimeSpan.Zero || size <= 1 || ended == 0 || time.GetElapsedTime(ended) > settings.BatchWindow)
+        var wait = limiter.NextFree;
+        if (wait > settings.BatchWindow)
         {
-            return;
+            wait = settings.BatchWindow;
         }
 
-        var limit = duration < settings.BatchWindow ? duration : settings.BatchWindow;
-        var start = time.GetTimestamp();
-        while (true)
+        if (wait > TimeSpan.Zero)
         {
-            Task arrived;
-            lock (lane)
-            {
-                if (lane.Queue.Count >= size)
-                {
-                    return;
-                }
-
-                arrived = (lane.Arrived ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-            }
-
-            var left = limit - time.GetElapsedTime(start);
-            if (left <= TimeSpan.Zero)
-            {
-                return;
-            }
-
-            try
-            {
-                await arrived.WaitAsync(left, time);
-            }
-            catch (TimeoutException)
-            {
-                return;
-            }
+            await Task.Delay(wait, time, CancellationToken.None);
         }
     }
 

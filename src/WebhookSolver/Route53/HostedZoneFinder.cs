@@ -155,7 +155,8 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     /// </summary>
     private async Task<IReadOnlyList<HostedZone>> ListZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
     {
-        var prefix = DnsName.ListingOrder(resolvedZone);
+        // Without its final dot: a sibling such as example-foo.com may sort between example.com and the zones below it.
+        var prefix = DnsName.ListingOrder(resolvedZone).TrimEnd('.');
         var zones = new List<HostedZone>();
         string dnsName = DnsName.Relative(resolvedZone);
         string? zoneId = null;

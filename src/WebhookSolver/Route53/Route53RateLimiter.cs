@@ -33,6 +33,19 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
         }
     }
 
+    /// <summary>How long a call that asked now would wait for its turn (nothing is reserved): zero while a token is free.</summary>
+    public TimeSpan NextFree
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill(time.GetUtcNow());
+                return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / _rate);
+            }
+        }
+    }
+
     /// <summary>Waits for this call's turn; a caller that gives up while waiting hands its turn back.</summary>
     public async ValueTask AcquireAsync(CancellationToken cancellationToken)
     {
