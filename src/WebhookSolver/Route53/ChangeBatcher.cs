@@ -25,7 +25,7 @@ internal sealed partial class ChangeBatcher(
     WebhookMetrics metrics,
     IOptions<Route53Options> options,
     TimeProvider time,
-    ILogger<ChangeBatcher> logger)
+    ILogger<ChangeBatcher> logger) : IDisposable
 {
     /// <summary>Rounds spent splitting refused batches on top of the conflict attempts: enough to isolate one change among thousands.</summary>
     private const int MaxSplitRounds = 24;
@@ -62,6 +62,15 @@ internal sealed partial class ChangeBatcher(
     }
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>Ends the repair checks when the process stops.</summary>
+    private readonly CancellationTokenSource _stopping = new();
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
 
     /// <summary>Queues <paramref name="intent"/>; its <see cref="ChangeIntent.Completion"/> reports the outcome.</summary>
     public void Submit(AwsIdentity identity, string zoneId, ChangeIntent intent)
@@ -463,9 +472,18 @@ internal sealed partial class ChangeBatcher(
     {
         var settings = options.Value;
         var pause = FirstRepairPause < settings.AttemptTimeout ? FirstRepairPause : settings.AttemptTimeout;
+        var stopping = _stopping.Token;
         while (true)
         {
-            await Task.Delay(pause, time, CancellationToken.None);
+            try
+            {
+                await Task.Delay(pause, time, stopping);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
             pause = pause * 2 < settings.AttemptTimeout ? pause * 2 : settings.AttemptTimeout;
             List<(string Name, string Key)> watched;
             lock (lane)
@@ -512,7 +530,10 @@ internal sealed partial class ChangeBatcher(
         }
     }
 
-    /// <summary>A repair asks for the state its key's last answered call left, read when it is planned; with none left, it is done.</summary>
+    /// <summary>
+    /// A repair asks for the state its key's last answered call left, decided when it is planned; with none left, or
+    /// with a caller's intent for the same key in the round (which decides the key's final state), it is done.
+    /// </summary>
     private static List<ChangeIntent> DecideRepairs(Lane lane, List<ChangeIntent> intents)
     {
         if (!intents.Any(i => i.Repair))
@@ -520,20 +541,21 @@ internal sealed partial class ChangeBatcher(
             return intents;
         }
 
+        var asked = intents.Where(i => !i.Repair).Select(i => (i.Name, i.Key)).ToHashSet();
         var kept = new List<ChangeIntent>(intents.Count);
         lock (lane)
         {
             foreach (var intent in intents)
             {
-                if (intent.Repair && !lane.Desired.TryGetValue((intent.Name, intent.Key), out var present))
-                {
-                    intent.Completion.TrySetResult(null);
-                    continue;
-                }
-
                 if (intent.Repair)
                 {
-                    intent.Present = lane.Desired[(intent.Name, intent.Key)];
+                    if (asked.Contains((intent.Name, intent.Key)) || !lane.Desired.TryGetValue((intent.Name, intent.Key), out var present))
+                    {
+                        intent.Completion.TrySetResult(null);
+                        continue;
+                    }
+
+                    intent.Present = present;
                 }
 
                 kept.Add(intent);
