@@ -18,7 +18,7 @@ public sealed class ChangeBatcherTests
     private static readonly Dictionary<string, string?> Limited = new()
     {
         ["Route53:BatchWindow"] = "00:00:00.500",
-        ["Route53:RequestsPerSecond"] = "4",
+        ["Route53:RequestsPerSecond"] = "2",
         ["Route53:Burst"] = "1",
     };
 
@@ -63,8 +63,8 @@ public sealed class ChangeBatcherTests
         await PresentAll(harness, Enumerable.Range(0, 50));
 
         harness.Fake.Calls("ListHostedZonesByName").Should().Be(1);
-        harness.Fake.Calls("ChangeResourceRecordSets").Should().BeLessThanOrEqualTo(2,
-            "the zone lookup spent the burst, so the first round waited for its turn and took every Present that had arrived; at most a straggler goes next");
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().BeLessThanOrEqualTo(3,
+            "the zone lookup spent the burst, so the first round waited for its turn and took every Present that had arrived; stragglers go together next");
         harness.Fake.Calls("ListResourceRecordSets").Should().Be(0, "a Present at a name with nothing known is a CREATE, which Route53 refuses if a set exists");
         foreach (var i in Enumerable.Range(0, 50))
         {
