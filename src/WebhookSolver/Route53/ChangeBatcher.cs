@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Route53;
 
@@ -22,7 +20,7 @@ internal sealed partial class ChangeBatcher(
     TxtSetReader reader,
     Route53RateLimiter limiter,
     JitterSource jitter,
-    WebhookMetrics metrics,
+    Route53Metrics metrics,
     IOptions<Route53Options> options,
     TimeProvider time,
     ILogger<ChangeBatcher> logger) : IDisposable

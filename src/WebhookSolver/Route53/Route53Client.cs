@@ -6,7 +6,6 @@ using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Route53;
 
@@ -19,7 +18,7 @@ internal sealed partial class Route53Client(
     IOptions<Route53Options> options,
     Route53RateLimiter limiter,
     JitterSource jitter,
-    WebhookMetrics metrics,
+    Route53Metrics metrics,
     TimeProvider time,
     ILogger<Route53Client> logger)
 {
