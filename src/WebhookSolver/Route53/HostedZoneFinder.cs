@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
 
@@ -15,7 +14,11 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
 {
     private const int MaxPages = 20;
 
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Started, Task<IReadOnlyList<HostedZone>> Zones)> _cache = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The first caller owns a lookup (its deadline, its error message); the others wait on it, share a permanent
+    /// failure, and make their own lookup when it fails otherwise or its owner gives up.
+    /// </summary>
+    private readonly SingleFlightCache<string, IReadOnlyList<HostedZone>> _cache = new(time, waitersShareFailure: e => e is Route53Exception { IsRetryable: false });
 
     public async Task<HostedZone> FindAsync(
         AwsIdentity identity, string? configuredZoneId, string fqdn, string resolvedZone, CancellationToken cancellationToken)
@@ -44,7 +47,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
         catch (SolverException)
         {
             // The user fixes this by creating or changing zones: the next attempt must look again.
-            _cache.TryRemove(cacheKey, out _);
+            _cache.Remove(cacheKey);
             throw;
         }
 
@@ -53,7 +56,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     }
 
     /// <summary>Drops the cached zones under <paramref name="resolvedZone"/>: one of them answered that it no longer exists.</summary>
-    public void Forget(AwsIdentity identity, string resolvedZone) => _cache.TryRemove(CacheKey(identity, resolvedZone), out _);
+    public void Forget(AwsIdentity identity, string resolvedZone) => _cache.Remove(CacheKey(identity, resolvedZone));
 
     /// <summary>Partition, endpoint, the credentials (fingerprinted: the key holds no secret) and resolvedZone.</summary>
     private string CacheKey(AwsIdentity identity, string resolvedZone) => string.Join('|',
@@ -103,48 +106,9 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
             return (cacheKey, await ListZonesUnderAsync(identity, resolvedZone, cancellationToken));
         }
 
-        while (true)
-        {
-            var now = time.GetUtcNow();
-            if (_cache.TryGetValue(cacheKey, out var cached))
-            {
-                if (!cached.Zones.IsCompleted || (cached.Zones.IsCompletedSuccessfully && cached.Started + settings.ZoneCacheDuration > now))
-                {
-                    try
-                    {
-                        return (cacheKey, await cached.Zones.WaitAsync(cancellationToken));
-                    }
-                    catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not Route53Exception { IsRetryable: false })
-                    {
-                        // The owner gave up or ran out of time: this caller makes its own lookup within its own deadline.
-                        _cache.TryRemove(new(cacheKey, cached));
-                        continue;
-                    }
-                }
-
-                _cache.TryRemove(new(cacheKey, cached));
-            }
-
-            // The first caller owns the lookup (its deadline, its error message); the others wait on it and make their own
-            // when it fails or its owner gives up. Started only once it is the entry, so a lost race costs no call.
-            var starter = new Task<Task<IReadOnlyList<HostedZone>>>(() => ListZonesUnderAsync(identity, resolvedZone, cancellationToken));
-            var entry = (now, starter.Unwrap());
-            if (!_cache.TryAdd(cacheKey, entry))
-            {
-                continue;
-            }
-
-            starter.Start(TaskScheduler.Default);
-            try
-            {
-                return (cacheKey, await entry.Item2);
-            }
-            catch (Exception)
-            {
-                _cache.TryRemove(new(cacheKey, entry));
-                throw;
-            }
-        }
+        var (zones, _) = await _cache.GetAsync(
+            cacheKey, token => ListZonesUnderAsync(identity, resolvedZone, token), _ => time.GetUtcNow() + settings.ZoneCacheDuration, cancellationToken);
+        return (cacheKey, zones);
     }
 
     /// <summary>
