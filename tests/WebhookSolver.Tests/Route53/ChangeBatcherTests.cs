@@ -152,20 +152,25 @@ public sealed class ChangeBatcherTests
         harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2, "the refused batch, then the others without the bad change");
     }
 
-    [Fact]
-    public async Task ARefusalThatNamesNoRecordIsSplitUntilTheBadChangeIsAlone()
+    [Theory]
+    [InlineData("InvalidChangeBatch")]
+    [InlineData("InvalidInput")]
+    public async Task ARefusalThatNamesNoRecordIsSplitUntilTheBadChangeIsAlone(string code)
     {
         await using var harness = await Route53Harness.StartAsync(Window);
         var zone = harness.Fake.AddZone("example.com");
         harness.Fake.Inject((operation, request) => operation == "ChangeResourceRecordSets" && request.BodyText.Contains("poison", StringComparison.Ordinal)
-            ? FakeRoute53.InvalidChangeBatch(["Invalid request: something Route53 does not explain"])
+            ? code == "InvalidInput"
+                ? FakeRoute53.Error(400, "InvalidInput", "Invalid request: something Route53 does not explain")
+                : FakeRoute53.InvalidChangeBatch(["Invalid request: something Route53 does not explain"])
             : null);
 
         var good = PresentAll(harness, Enumerable.Range(0, 8));
         var bad = harness.Solver.PresentAsync(Route53Harness.Challenge("poison", "_acme-challenge.app3b.example.com."), CancellationToken.None);
 
-        (await bad.Invoking(t => t).Should().ThrowAsync<SolverException>()).Which.Message.Should().Be(
-            $"Route53 refused the change on hosted zone {zone}: Invalid request: something Route53 does not explain");
+        (await bad.Invoking(t => t).Should().ThrowAsync<SolverException>()).Which.Message.Should().Be(code == "InvalidInput"
+            ? $"Route53 ChangeResourceRecordSets on hosted zone {zone} failed with InvalidInput (HTTP 400): Invalid request: something Route53 does not explain"
+            : $"Route53 refused the change on hosted zone {zone}: Invalid request: something Route53 does not explain");
         await good;
         foreach (var i in Enumerable.Range(0, 8))
         {
