@@ -38,7 +38,7 @@ internal static class CommandLine
         // Route53.
         new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, "0s", "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond --challenge-timeout)"),
         new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, "4", "client-side rate limit for all Route53 calls of the process"),
-        new("route53-burst", "Route53:Burst", FlagKind.Number, "4", "Route53 calls allowed at once before the rate limit applies (below Route53's bucket of 5)"),
+        new("route53-burst", "Route53:Burst", FlagKind.Number, "3", "Route53 calls allowed at once before the rate limit applies (below Route53's bucket of 5)"),
         new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, "200ms", "longest a change waits to share a batch with others for its hosted zone; a change for an idle zone is sent at once (0: never wait)"),
 
         // Metrics.

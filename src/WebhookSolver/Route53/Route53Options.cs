@@ -47,10 +47,10 @@ internal sealed class Route53Options
 
     /// <summary>
     /// Calls allowed at once before the rate applies (flag <c>--route53-burst</c>). Route53's bucket holds 5 requests:
-    /// a burst of 4 never spends more than it holds, with one request to spare for network jitter bunching calls
-    /// that were sent apart, and for other users of the account.
+    /// a burst of 3 leaves two of them for calls that were sent apart but arrive together (a busy host delays some
+    /// sends), and for other users of the account; at 4/s the account's 5/s refill adds one more every second.
     /// </summary>
-    public int Burst { get; set; } = 4;
+    public int Burst { get; set; } = 3;
 
     /// <summary>
     /// The longest a change waits to gather with others for one hosted zone and AWS identity (flag
