@@ -71,7 +71,11 @@ internal sealed class SingleFlightCache<TKey, TValue>(
             starter.Start(TaskScheduler.Default);
             try
             {
-                var fresh = await mine.Fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
+                // The owner of an attached fetch waits for its outcome, which reports what stopped it (the last cause,
+                // not a bare cancellation); a detached fetch may outlive this caller.
+                var fresh = detachedTimeout is null
+                    ? await mine.Fetch.ConfigureAwait(false)
+                    : await mine.Fetch.WaitAsync(cancellationToken).ConfigureAwait(false);
                 if (fresh.Until <= time.GetUtcNow())
                 {
                     _entries.TryRemove(KeyValuePair.Create(key, mine));

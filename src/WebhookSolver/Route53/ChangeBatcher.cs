@@ -46,6 +46,9 @@ internal sealed partial class ChangeBatcher(
 
         public bool Running { get; set; }
 
+        /// <summary>Completed by the next arrival: a round waiting for its wave's neighbours wakes at once.</summary>
+        public TaskCompletionSource? Arrived { get; set; }
+
         public bool Closed { get; set; }
 
         public List<InDoubtChange> InDoubt { get; } = [];
@@ -57,6 +60,9 @@ internal sealed partial class ChangeBatcher(
 
         // Only the lane's running round touches these (Running hands them over under the lock).
         public Dictionary<string, (IReadOnlyList<ResourceRecordSet> Sets, DateTimeOffset Until)> Known { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>How many intents the last round carried, how long it took, and when it ended (a timestamp).</summary>
+        public (int Size, TimeSpan Duration, long Ended) LastRound { get; set; }
     }
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
@@ -90,6 +96,8 @@ internal sealed partial class ChangeBatcher(
                 }
 
                 lane.Queue.Add(intent);
+                lane.Arrived?.TrySetResult();
+                lane.Arrived = null;
                 if (!lane.Running)
                 {
                     lane.Running = true;
@@ -118,7 +126,7 @@ internal sealed partial class ChangeBatcher(
         {
             if (settings.WriteStrategy == Route53WriteStrategy.GroupCommit)
             {
-                await GatherAsync(settings);
+                await GatherAsync(lane, settings);
             }
 
             List<ChangeIntent> intents;
@@ -134,6 +142,7 @@ internal sealed partial class ChangeBatcher(
                 }
             }
 
+            var started = time.GetTimestamp();
             try
             {
                 await ProcessAsync(lane, intents);
@@ -143,26 +152,74 @@ internal sealed partial class ChangeBatcher(
                 // Nothing may be left waiting forever, whatever went wrong.
                 FailAll(intents, e);
             }
+
+            lane.LastRound = (intents.Count, time.GetElapsedTime(started), time.GetTimestamp());
         }
     }
 
     /// <summary>
-    /// Group commit: a round leaves as soon as Route53 may be called. When the client-side rate limit would make its
-    /// first call wait anyway (a wave has spent the burst), the round waits for its turn here instead, at most
-    /// <see cref="Route53Options.BatchWindow"/>, and takes everything that arrived meanwhile. A lone change on an idle
-    /// lane pays no delay at all.
+    /// Group commit: a round on an idle lane leaves at once; it waits, at most <see cref="Route53Options.BatchWindow"/>,
+    /// only where waiting costs its changes nothing and lets others join:
+    /// <list type="bullet">
+    /// <item>a wave is under way (the lane's last round carried several changes and ended less than a window ago): it
+    /// waits until as many changes have arrived as that round carried, at most as long as that round took — a client
+    /// that keeps a fixed number of challenges in flight refills the round before it leaves;</item>
+    /// <item>the client-side rate limit would make its first call wait anyway (a wave has spent the burst): it waits
+    /// for its turn here and takes everything that arrived meanwhile.</item>
+    /// </list>
     /// </summary>
-    private async Task GatherAsync(Route53Options settings)
+    private async Task GatherAsync(Lane lane, Route53Options settings)
     {
-        var wait = limiter.NextFree;
-        if (wait > settings.BatchWindow)
+        if (settings.BatchWindow <= TimeSpan.Zero)
         {
-            wait = settings.BatchWindow;
+            return;
         }
 
-        if (wait > TimeSpan.Zero)
+        var start = time.GetTimestamp();
+        var (size, duration, ended) = lane.LastRound;
+        if (size > 1 && ended != 0 && time.GetElapsedTime(ended) < settings.BatchWindow)
         {
-            await Task.Delay(wait, time, CancellationToken.None);
+            var limit = duration < settings.BatchWindow ? duration : settings.BatchWindow;
+            while (true)
+            {
+                Task arrived;
+                lock (lane)
+                {
+                    if (lane.Queue.Count >= size)
+                    {
+                        break;
+                    }
+
+                    arrived = (lane.Arrived ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+                }
+
+                var left = limit - time.GetElapsedTime(start);
+                if (left <= TimeSpan.Zero)
+                {
+                    break;
+                }
+
+                try
+                {
+                    await arrived.WaitAsync(left, time);
+                }
+                catch (TimeoutException)
+                {
+                    break;
+                }
+            }
+        }
+
+        var turn = limiter.NextFree;
+        var remaining = settings.BatchWindow - time.GetElapsedTime(start);
+        if (turn > remaining)
+        {
+            turn = remaining;
+        }
+
+        if (turn > TimeSpan.Zero)
+        {
+            await Task.Delay(turn, time, CancellationToken.None);
         }
     }
 
@@ -398,171 +455,6 @@ internal sealed partial class ChangeBatcher(
         }
     }
 
-    /// <summary>The intent got its answer (written, or already as asked): its key's state is final unless a change of it is in doubt.</summary>
-    private void Settle(Lane lane, ChangeIntent intent, string? changeId)
-    {
-        if (intent.Repair)
-        {
-            if (changeId is not null)
-            {
-                metrics.Route53InDoubtRepaired();
-                LogRepaired(logger, intent.Name, lane.ZoneId, intent.Present ? "present" : "absent", changeId);
-            }
-        }
-        else
-        {
-            lock (lane)
-            {
-                var now = time.GetUtcNow();
-                if (lane.InDoubt.Any(c => c.Until > now && c.Keys.Contains((intent.Name, intent.Key))))
-                {
-                    lane.Desired[(intent.Name, intent.Key)] = intent.Present;
-                    if (!lane.Repairing)
-                    {
-                        lane.Repairing = true;
-                        _ = Task.Run(() => RepairAsync(lane), CancellationToken.None);
-                    }
-                }
-            }
-        }
-
-        intent.Completion.TrySetResult(changeId);
-    }
-
-    /// <summary>
-    /// No readable answer came for <paramref name="batch"/>: it may still be applied, until AWS refuses its signature as
-    /// too old. Its names are read before any new write, and its keys' final states are watched until then.
-    /// </summary>
-    private void InDoubt(Lane lane, PlannedBatch batch, string reason, Route53Options settings)
-    {
-        var until = time.GetUtcNow() + settings.InDoubtFor;
-        var keys = batch.Intents.Select(i => (i.Name, i.Key)).Distinct().ToList();
-        lock (lane)
-        {
-            lane.InDoubt.Add(new InDoubtChange(keys, until));
-            foreach (var key in keys)
-            {
-                // Whatever was asked before this change is no longer the final word on the key.
-                lane.Desired.Remove(key);
-            }
-        }
-
-        foreach (var name in batch.Names)
-        {
-            lane.Known.Remove(name.Name);
-        }
-
-        foreach (var intent in batch.Intents)
-        {
-            intent.ExactRead = true;
-        }
-
-        metrics.Route53ChangeInDoubt(reason);
-        LogInDoubt(logger, lane.ZoneId, batch.Names.Count, reason, until);
-    }
-
-    /// <summary>
-    /// While a change of the lane is in doubt, reads the final state of its keys at growing intervals (up to one attempt
-    /// timeout, so a late write is found within one and undone by the next round) and puts back what differs, through
-    /// the same compare-and-swap rounds as any change.
-    /// </summary>
-    private async Task RepairAsync(Lane lane)
-    {
-        var settings = options.Value;
-        var pause = FirstRepairPause < settings.AttemptTimeout ? FirstRepairPause : settings.AttemptTimeout;
-        var stopping = _stopping.Token;
-        while (true)
-        {
-            try
-            {
-                await Task.Delay(pause, time, stopping);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            pause = pause * 2 < settings.AttemptTimeout ? pause * 2 : settings.AttemptTimeout;
-            List<(string Name, string Key)> watched;
-            lock (lane)
-            {
-                var now = time.GetUtcNow();
-                lane.InDoubt.RemoveAll(c => c.Until <= now);
-                var live = lane.InDoubt.SelectMany(c => c.Keys).ToHashSet();
-                foreach (var key in lane.Desired.Keys.Where(k => !live.Contains(k)).ToList())
-                {
-                    lane.Desired.Remove(key);
-                }
-
-                if (lane.InDoubt.Count == 0)
-                {
-                    lane.Repairing = false;
-                    LogInDoubtOver(logger, lane.ZoneId);
-                    CloseIfIdle(lane);
-                    return;
-                }
-
-                watched = [.. lane.Desired.Keys];
-            }
-
-            if (watched.Count == 0)
-            {
-                continue;
-            }
-
-            using var deadline = new CancellationTokenSource(settings.Deadline, time);
-            var repairs = watched.Select(k => new ChangeIntent(k.Name, k.Key, present: false, deadline.Token) { Repair = true, ExactRead = true }).ToList();
-            foreach (var repair in repairs)
-            {
-                Submit(lane.Identity, lane.ZoneId, repair);
-            }
-
-            try
-            {
-                await Task.WhenAll(repairs.Select(r => r.Completion.Task));
-            }
-            catch (Exception e) when (e is SolverException or OperationCanceledException)
-            {
-                LogRepairFailed(logger, lane.ZoneId, e.Message);
-            }
-        }
-    }
-
-    /// <summary>
-    /// A repair asks for the state its key's last answered call left, decided when it is planned; with none left, or
-    /// with a caller's intent for the same key in the round (which decides the key's final state), it is done.
-    /// </summary>
-    private static List<ChangeIntent> DecideRepairs(Lane lane, List<ChangeIntent> intents)
-    {
-        if (!intents.Any(i => i.Repair))
-        {
-            return intents;
-        }
-
-        var asked = intents.Where(i => !i.Repair).Select(i => (i.Name, i.Key)).ToHashSet();
-        var kept = new List<ChangeIntent>(intents.Count);
-        lock (lane)
-        {
-            foreach (var intent in intents)
-            {
-                if (intent.Repair)
-                {
-                    if (asked.Contains((intent.Name, intent.Key)) || !lane.Desired.TryGetValue((intent.Name, intent.Key), out var present))
-                    {
-                        intent.Completion.TrySetResult(null);
-                        continue;
-                    }
-
-                    intent.Present = present;
-                }
-
-                kept.Add(intent);
-            }
-        }
-
-        return kept;
-    }
-
     /// <summary>Decides the fate of each intent of a refused batch; returns whether any met a conflict.</summary>
     private bool Refused(Lane lane, PlannedBatch batch, Route53Exception refusal, List<ChangeIntent> retry)
     {
@@ -758,18 +650,4 @@ internal sealed partial class ChangeBatcher(
 
     [LoggerMessage(EventId = 3304, Level = LogLevel.Warning, Message = "Hosted zone {ZoneId}: Route53 refused a batch of {Names} names without naming the record; splitting it to find the bad change")]
     private static partial void LogSplitting(ILogger logger, string zoneId, int names);
-
-    [LoggerMessage(EventId = 3305, Level = LogLevel.Warning,
-        Message = "Hosted zone {ZoneId}: a change of {Names} names is in doubt ({Reason}: it may still be applied until {Until:u}); its names are read again, and their final state is checked until then")]
-    private static partial void LogInDoubt(ILogger logger, string zoneId, int names, string reason, DateTimeOffset until);
-
-    [LoggerMessage(EventId = 3306, Level = LogLevel.Warning,
-        Message = "TXT {Name} in hosted zone {ZoneId}: a change in doubt landed late; put back to {State} with Route53 change {ChangeId}")]
-    private static partial void LogRepaired(ILogger logger, string name, string zoneId, string state, string changeId);
-
-    [LoggerMessage(EventId = 3307, Level = LogLevel.Information, Message = "Hosted zone {ZoneId}: no change is in doubt any more; checks stopped")]
-    private static partial void LogInDoubtOver(ILogger logger, string zoneId);
-
-    [LoggerMessage(EventId = 3308, Level = LogLevel.Warning, Message = "Hosted zone {ZoneId}: checking the names of a change in doubt failed ({Failure}); trying again later")]
-    private static partial void LogRepairFailed(ILogger logger, string zoneId, string failure);
 }

@@ -84,8 +84,8 @@ public sealed class InDoubtTests
         await setup.Solver.CleanUpAsync(Route53Harness.Challenge("ghost"), CancellationToken.None);
         setup.Fake.TxtTexts(zone, Name).Should().BeEmpty();
 
+        // Applied: the value is back (the repair may already be under way, so only Route53's answer is checked here).
         setup.Fake.ReleaseHeld().Should().Equal([200], "the held CREATE finds the name empty and is applied");
-        setup.Fake.TxtTexts(zone, Name).Should().Equal("ghost");
 
         (await EventuallyAsync(() => setup.Fake.TxtTexts(zone, Name).Count == 0, TimeSpan.FromSeconds(5)))
             .Should().BeTrue("a late write is undone within two attempt timeouts of landing, here well within 5 s");
@@ -108,7 +108,6 @@ public sealed class InDoubtTests
         setup.Fake.TxtTexts(zone, Name).Should().BeEquivalentTo("foreign", "key");
 
         setup.Fake.ReleaseHeld().Should().Equal([200], "the held swap finds exactly the set it was made for and removes the key again");
-        setup.Fake.TxtTexts(zone, Name).Should().Equal("foreign");
 
         (await EventuallyAsync(() => setup.Fake.TxtTexts(zone, Name).Count == 2, TimeSpan.FromSeconds(5))).Should().BeTrue();
         setup.Fake.TxtTexts(zone, Name).Should().BeEquivalentTo("foreign", "key");
@@ -127,8 +126,7 @@ public sealed class InDoubtTests
             setup.Solver.CleanUpAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i)), CancellationToken.None)));
         setup.Fake.RecordSets(zone).Should().BeEmpty();
 
-        setup.Fake.ReleaseHeld().Should().Equal([200]);
-        setup.Fake.RecordSets(zone).Should().HaveCount(10, "the held batch re-creates every name");
+        setup.Fake.ReleaseHeld().Should().Equal([200], "the held batch re-creates every name");
 
         (await EventuallyAsync(() => setup.Fake.RecordSets(zone).Count == 0, TimeSpan.FromSeconds(5))).Should().BeTrue();
     }
