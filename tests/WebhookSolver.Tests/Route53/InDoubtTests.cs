@@ -132,6 +132,28 @@ public sealed class InDoubtTests
     }
 
     [Fact]
+    public async Task ACoalescedCleanUpDeliveredAfterLaterPresentsSucceededIsUndoneForEveryName()
+    {
+        await using var setup = await StartAsync(new() { ["Route53:WriteStrategy"] = "FixedWindow", ["Route53:BatchWindow"] = "00:00:00.300" });
+        var zone = setup.Fake.AddZone("example.com");
+        Task All(string action) => Task.WhenAll(Enumerable.Range(0, 10).Select(i => action == "Present"
+            ? setup.Solver.PresentAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i)), CancellationToken.None)
+            : setup.Solver.CleanUpAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i)), CancellationToken.None)));
+
+        await All("Present");
+        setup.Fake.HoldNextChanges(1);
+        await All("CleanUp");
+        setup.Fake.RecordSets(zone).Should().BeEmpty();
+        await All("Present");
+        setup.Fake.RecordSets(zone).Should().HaveCount(10);
+
+        setup.Fake.ReleaseHeld().Should().Equal([200], "the held DELETEs find exactly the sets they were made for");
+
+        (await EventuallyAsync(() => Enumerable.Range(0, 10).All(i => setup.Fake.TxtTexts(zone, Fqdn(i)).SequenceEqual([$"key-{i}"])), TimeSpan.FromSeconds(5)))
+            .Should().BeTrue("every key a later Present answered for is put back");
+    }
+
+    [Fact]
     public async Task ALateRequestOlderThanTheSignatureLifetimeIsRefusedByTheFakeAsByAws()
     {
         await using var setup = await StartAsync();
