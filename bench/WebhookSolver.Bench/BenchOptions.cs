@@ -1,5 +1,4 @@
 using System.Globalization;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Bench;
 
@@ -37,6 +36,9 @@ internal sealed record BenchOptions
     public int OverheadConcurrency { get; init; } = 32;
     public string? ServerAssembly { get; init; }
 
+    /// <summary><c>--help</c> or <c>-h</c>: print the usage and run nothing.</summary>
+    public bool Help { get; init; }
+
     /// <summary>"strategies" (the default) runs the new strategy and the previous one side by side; "baseline" the cert-manager emulation.</summary>
     public bool Runs(string scenario) => Scenario == "all" || Scenario == scenario
         || (Scenario == "strategies" && scenario is "sequential" or "waves" or "overhead");
@@ -63,6 +65,7 @@ internal sealed record BenchOptions
           --in-flight N           the second wave keeps only this many challenges in flight (default 100)
           --small-wave N          challenges of the small wave (default 60)
           --server PATH           WebhookSolver.dll to run (default: the one built with this project)
+          --help                  print this and exit
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -71,6 +74,11 @@ internal sealed record BenchOptions
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if (arg is "--help" or "-h")
+            {
+                return options with { Help = true };
+            }
+
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals < 0 ? arg : arg[..equals];
             string Value() => equals >= 0 ? arg[(equals + 1)..]
@@ -110,7 +118,7 @@ internal sealed record BenchOptions
             : throw new ArgumentException($"{name} must be a positive whole number, got '{text}'");
 
     private static TimeSpan Duration(string name, string text) =>
-        CommandLine.TryParseDuration(text, out var value) && value >= TimeSpan.Zero
+        WebhookSolver.Duration.TryParse(text, out var value) && value >= TimeSpan.Zero
             ? value
             : throw new ArgumentException($"{name} must be a duration such as 500ms, 3s or 15m, got '{text}'");
 
