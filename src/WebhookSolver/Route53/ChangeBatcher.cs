@@ -46,9 +46,6 @@ internal sealed partial class ChangeBatcher(
 
         public bool Running { get; set; }
 
-        /// <summary>Completed by the next arrival: a round waiting for its wave's neighbours wakes at once.</summary>
-        public TaskCompletionSource? Arrived { get; set; }
-
         public bool Closed { get; set; }
 
         public List<InDoubtChange> InDoubt { get; } = [];
@@ -60,9 +57,6 @@ internal sealed partial class ChangeBatcher(
 
         // Only the lane's running round touches these (Running hands them over under the lock).
         public Dictionary<string, (IReadOnlyList<ResourceRecordSet> Sets, DateTimeOffset Until)> Known { get; } = new(StringComparer.Ordinal);
-
-        /// <summary>How many intents the last round carried, how long it took, and when it ended (a timestamp).</summary>
-        public (int Size, TimeSpan Duration, long Ended) LastRound { get; set; }
     }
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
@@ -96,8 +90,6 @@ internal sealed partial class ChangeBatcher(
                 }
 
                 lane.Queue.Add(intent);
-                lane.Arrived?.TrySetResult();
-                lane.Arrived = null;
                 if (!lane.Running)
                 {
                     lane.Running = true;
@@ -126,7 +118,7 @@ internal sealed partial class ChangeBatcher(
         {
             if (settings.WriteStrategy == Route53WriteStrategy.GroupCommit)
             {
-                await GatherAsync(lane, settings);
+                await GatherAsync(settings);
             }
 
             List<ChangeIntent> intents;
@@ -142,7 +134,6 @@ internal sealed partial class ChangeBatcher(
                 }
             }
 
-            var started = time.GetTimestamp();
             try
             {
                 await ProcessAsync(lane, intents);
@@ -152,74 +143,26 @@ internal sealed partial class ChangeBatcher(
                 // Nothing may be left waiting forever, whatever went wrong.
                 FailAll(intents, e);
             }
-
-            lane.LastRound = (intents.Count, time.GetElapsedTime(started), time.GetTimestamp());
         }
     }
 
     /// <summary>
-    /// Group commit: a round on an idle lane leaves at once; it waits, at most <see cref="Route53Options.BatchWindow"/>,
-    /// only where waiting costs its changes nothing and lets others join:
-    /// <list type="bullet">
-    /// <item>a wave is under way (the lane's last round carried several changes and ended less than a window ago): it
-    /// waits until as many changes have arrived as that round carried, at most as long as that round took — a client
-    /// that keeps a fixed number of challenges in flight refills the round before it leaves;</item>
-    /// <item>the client-side rate limit would make its first call wait anyway (a wave has spent the burst): it waits
-    /// for its turn here and takes everything that arrived meanwhile.</item>
-    /// </list>
+    /// Group commit: a round leaves as soon as Route53 may be called. When the client-side rate limit would make its
+    /// first call wait anyway (a wave has spent the burst), the round waits for its turn here instead, at most
+    /// <see cref="Route53Options.BatchWindow"/>, and takes everything that arrived meanwhile. A lone change on an idle
+    /// lane pays no delay at all.
     /// </summary>
-    private async Task GatherAsync(Lane lane, Route53Options settings)
+    private async Task GatherAsync(Route53Options settings)
     {
-        if (settings.BatchWindow <= TimeSpan.Zero)
+        var wait = limiter.NextFree;
+        if (wait > settings.BatchWindow)
         {
-            return;
+            wait = settings.BatchWindow;
         }
 
-        var start = time.GetTimestamp();
-        var (size, duration, ended) = lane.LastRound;
-        if (size > 1 && ended != 0 && time.GetElapsedTime(ended) < settings.BatchWindow)
+        if (wait > TimeSpan.Zero)
         {
-            var limit = duration < settings.BatchWindow ? duration : settings.BatchWindow;
-            while (true)
-            {
-                Task arrived;
-                lock (lane)
-                {
-                    if (lane.Queue.Count >= size)
-                    {
-                        break;
-                    }
-
-                    arrived = (lane.Arrived ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
-                }
-
-                var left = limit - time.GetElapsedTime(start);
-                if (left <= TimeSpan.Zero)
-                {
-                    break;
-                }
-
-                try
-                {
-                    await arrived.WaitAsync(left, time);
-                }
-                catch (TimeoutException)
-                {
-                    break;
-                }
-            }
-        }
-
-        var turn = limiter.NextFree;
-        var remaining = settings.BatchWindow - time.GetElapsedTime(start);
-        if (turn > remaining)
-        {
-            turn = remaining;
-        }
-
-        if (turn > TimeSpan.Zero)
-        {
-            await Task.Delay(turn, time, CancellationToken.None);
+            await Task.Delay(wait, time, CancellationToken.None);
         }
     }
 
