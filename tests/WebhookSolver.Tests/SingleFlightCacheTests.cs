@@ -1,4 +1,4 @@
-using WebhookSolver.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace WebhookSolver.Tests;
 
@@ -8,7 +8,7 @@ public sealed class SingleFlightCacheTests
     [Fact]
     public async Task ConcurrentCallersShareOneFetchAndLaterCallersReuseItUntilItsTime()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var cache = new SingleFlightCache<string, int>(time);
         var release = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         var fetches = 0;
@@ -37,7 +37,7 @@ public sealed class SingleFlightCacheTests
     [Fact]
     public async Task AFailureIsNotKeptAndAPastTimeServesOnlyTheCallersWaiting()
     {
-        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var cache = new SingleFlightCache<string, int>(time, waitersShareFailure: _ => true);
         var fetches = 0;
 

@@ -8,7 +8,7 @@ namespace WebhookSolver.Solver;
 
 /// <summary>
 /// cert-manager's Solver for Route53: config → credentials → hosted zone → TXT record, all within
-/// <see cref="Route53Options.Deadline"/>.
+/// <see cref="Route53Options.Deadline"/> (docs/design/route53-write-path.md).
 /// </summary>
 internal sealed partial class Route53Solver(
     ICredentialSource credentials,
@@ -70,6 +70,6 @@ internal sealed partial class Route53Solver(
             ? records.PresentAsync(identity, zone, request.ResolvedFQDN, request.Key, cancellationToken)
             : records.CleanUpAsync(identity, zone, request.ResolvedFQDN, request.Key, cancellationToken);
 
-    [LoggerMessage(EventId = 3401, Level = LogLevel.Warning, Message = "Hosted zone {OldZoneId} no longer exists; the zone is now {NewZoneId}")]
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Hosted zone {OldZoneId} no longer exists; the zone is now {NewZoneId}")]
     private static partial void LogZoneReplaced(ILogger logger, string oldZoneId, string newZoneId);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 using WebhookSolver.Route53;
@@ -19,13 +20,13 @@ public sealed class InDoubtTests
 
     private static string Fqdn(int i) => $"_acme-challenge.app{i}.example.com.";
 
-    private sealed class Setup(FakeRoute53 fake, ServiceProvider services, CapturingLoggerProvider logs) : IAsyncDisposable
+    private sealed class Setup(FakeRoute53 fake, ServiceProvider services, FakeLogCollector logs) : IAsyncDisposable
     {
         public FakeRoute53 Fake { get; } = fake;
 
         public ISolver Solver { get; } = services.GetRequiredService<ISolver>();
 
-        public CapturingLoggerProvider Logs { get; } = logs;
+        public FakeLogCollector Logs { get; } = logs;
 
         public async ValueTask DisposeAsync()
         {
@@ -46,9 +47,9 @@ public sealed class InDoubtTests
             values[key] = value;
         }
 
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         var services = new ServiceCollection();
-        services.AddLogging(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(logs));
+        services.AddLogging(builder => builder.SetMinimumLevel(LogLevel.Information).AddProvider(new FakeLoggerProvider(logs)));
         services.AddSingleton<ICredentialSource>(new FixedCredentialSource(Route53Harness.Credentials));
         services.AddRoute53Solver(new ConfigurationBuilder().AddInMemoryCollection(values).Build());
         return new Setup(fake, services.BuildServiceProvider(), logs);
@@ -89,8 +90,8 @@ public sealed class InDoubtTests
 
         (await EventuallyAsync(() => setup.Fake.TxtTexts(zone, Name).Count == 0, TimeSpan.FromSeconds(5)))
             .Should().BeTrue("a late write is undone within two attempt timeouts of landing, here well within 5 s");
-        setup.Logs.Entries.Should().Contain(e => e.EventId.Id == 3305, "the change in doubt is logged")
-            .And.Contain(e => e.EventId.Id == 3306 && e.Message.Contains("put back to absent", StringComparison.Ordinal));
+        setup.Logs.GetSnapshot().Should().Contain(e => e.Id.Id == 3305, "the change in doubt is logged")
+            .And.Contain(e => e.Id.Id == 3306 && e.Message.Contains("put back to absent", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -209,7 +210,7 @@ public sealed class InDoubtTests
 
         setup.Fake.TxtTexts(recreated, Fqdn(2)).Should().Equal("second");
         setup.Fake.Calls("ListHostedZonesByName").Should().Be(2, "the stale cached lookup is dropped and the zone found once more");
-        setup.Logs.Entries.Should().Contain(e => e.EventId.Id == 3401);
+        setup.Logs.GetSnapshot().Should().Contain(e => e.Id.Id == 6001);
     }
 
     [Fact]
