@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Amazon.Runtime;
 using WebhookSolver.Kubernetes;
 
@@ -45,7 +43,7 @@ internal sealed partial class AwsCredentialChain(
         if (plan.Sts == StsCall.AssumeRole)
         {
             var role = config.Role!;
-            var key = new AssumeRoleKey(Fingerprint(credentials), role, plan.Region!, plan.StsEndpoint!);
+            var key = new AssumeRoleKey(CredentialFingerprint.Of(credentials), role, plan.Region!, plan.StsEndpoint!);
             var source = credentials;
             var (assumed, cached) = await cache.GetAsync(
                 key,
@@ -113,13 +111,6 @@ internal sealed partial class AwsCredentialChain(
         }
 
         return new ImmutableCredentials(accessKeyId, secretAccessKey, null);
-    }
-
-    /// <summary>Identifies source credentials in a cache key without keeping them readable there.</summary>
-    private static string Fingerprint(ImmutableCredentials credentials)
-    {
-        var text = $"{credentials.AccessKey}\0{credentials.SecretKey}\0{credentials.Token}";
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug,

@@ -18,6 +18,7 @@ internal sealed partial class Route53Client(
     IHttpClientFactory httpClients,
     IOptions<Route53Options> options,
     Route53RateLimiter limiter,
+    JitterSource jitter,
     Route53Metrics metrics,
     TimeProvider time,
     ILogger<Route53Client> logger)
@@ -26,19 +27,25 @@ internal sealed partial class Route53Client(
     private const string SigningService = "route53";
     private const string ApiPrefix = "/2013-04-01";
 
+    /// <summary>
+    /// Sends one change batch. Unlike the reads, an attempt that may have been applied (no answer in time, a connection
+    /// lost after sending, 5xx, an unreadable answer) is not sent again here: it throws with
+    /// <see cref="Route53Exception.InDoubt"/>, so the caller reads the names before writing again.
+    /// </summary>
     public async Task<ChangeInfo> ChangeResourceRecordSetsAsync(
         AwsIdentity identity, string hostedZoneId, IReadOnlyList<Change> changes, CancellationToken cancellationToken)
     {
         var body = Route53Xml.ChangeResourceRecordSetsRequest(changes, "cert-manager DNS01 challenge");
-        var xml = await SendAsync(identity, "ChangeResourceRecordSets", HttpMethod.Post,
-            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, cancellationToken, changes.Count);
-        return Checked(Route53Xml.ParseChangeInfo(xml), "ChangeResourceRecordSets");
+        var info = await SendAsync(identity, "ChangeResourceRecordSets", HttpMethod.Post,
+            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, Route53Xml.ParseChangeInfo, cancellationToken, changes.Count);
+        return Checked(info, "ChangeResourceRecordSets");
     }
 
     public async Task<ChangeInfo> GetChangeAsync(AwsIdentity identity, string changeId, CancellationToken cancellationToken)
     {
-        var xml = await SendAsync(identity, "GetChange", HttpMethod.Get, $"{ApiPrefix}/change/{Escape(changeId)}", null, null, cancellationToken);
-        return Checked(Route53Xml.ParseChangeInfo(xml), "GetChange");
+        var info = await SendAsync(identity, "GetChange", HttpMethod.Get, $"{ApiPrefix}/change/{Escape(changeId)}", null, null,
+            Route53Xml.ParseChangeInfo, cancellationToken);
+        return Checked(info, "GetChange");
     }
 
     /// <summary>One page of hosted zones in Route53's order (labels reversed), starting at <paramref name="dnsName"/>.</summary>
@@ -48,8 +55,8 @@ internal sealed partial class Route53Client(
         var query = $"dnsname={Escape(DnsName.Relative(dnsName))}"
             + (hostedZoneId is null ? "" : $"&hostedzoneid={Escape(hostedZoneId)}")
             + $"&maxitems={options.Value.PageSize.ToString(CultureInfo.InvariantCulture)}";
-        var xml = await SendAsync(identity, "ListHostedZonesByName", HttpMethod.Get, $"{ApiPrefix}/hostedzonesbyname?{query}", null, null, cancellationToken);
-        var page = Route53Xml.ParseHostedZonesByName(xml);
+        var page = await SendAsync(identity, "ListHostedZonesByName", HttpMethod.Get, $"{ApiPrefix}/hostedzonesbyname?{query}", null, null,
+            Route53Xml.ParseHostedZonesByName, cancellationToken);
         // Zone ids from the answer become request paths: they are held to the same format as the config's hostedZoneID.
         if (page.HostedZones.Any(zone => !AwsFormats.IsHostedZoneId(zone.Id))
             || page.NextHostedZoneId is { } next && !AwsFormats.IsHostedZoneId(next))
@@ -61,15 +68,14 @@ internal sealed partial class Route53Client(
     }
 
     /// <summary>One page of record sets in Route53's order, starting at <paramref name="name"/> / <paramref name="type"/>.</summary>
-    public async Task<ResourceRecordSetsPage> ListResourceRecordSetsAsync(
+    public Task<ResourceRecordSetsPage> ListResourceRecordSetsAsync(
         AwsIdentity identity, string hostedZoneId, string name, string type, string? identifier, CancellationToken cancellationToken)
     {
         var query = $"name={Escape(name)}&type={Escape(type)}"
             + (identifier is null ? "" : $"&identifier={Escape(identifier)}")
             + $"&maxitems={options.Value.PageSize.ToString(CultureInfo.InvariantCulture)}";
-        var xml = await SendAsync(identity, "ListResourceRecordSets", HttpMethod.Get,
-            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset?{query}", null, hostedZoneId, cancellationToken);
-        return Route53Xml.ParseResourceRecordSets(xml);
+        return SendAsync(identity, "ListResourceRecordSets", HttpMethod.Get,
+            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset?{query}", null, hostedZoneId, Route53Xml.ParseResourceRecordSets, cancellationToken);
     }
 
     /// <summary>
@@ -78,10 +84,11 @@ internal sealed partial class Route53Client(
     /// transient failure, that failure is thrown, so the user reads the cause rather than "cancelled". Every attempt
     /// first waits for its turn in the process-wide <see cref="Route53RateLimiter"/>, and is counted by outcome.
     /// </summary>
-    /// <param name="batchSize">number of changes, for ChangeResourceRecordSets</param>
-    private async Task<string> SendAsync(
+    /// <param name="parse">reads the answer; an answer it cannot read is a transient failure (<see cref="Route53Exception.MalformedCode"/>)</param>
+    /// <param name="batchSize">number of changes, for ChangeResourceRecordSets (whose attempts in doubt are not repeated here)</param>
+    private async Task<T> SendAsync<T>(
         AwsIdentity identity, string operation, HttpMethod method, string pathAndQuery, string? body, string? hostedZoneId,
-        CancellationToken cancellationToken, int? batchSize = null)
+        Func<string, T> parse, CancellationToken cancellationToken, int? batchSize = null)
     {
         var settings = options.Value;
         var partition = Route53Partition.ForRegion(identity.Region);
@@ -100,13 +107,14 @@ internal sealed partial class Route53Client(
 
                 started = time.GetTimestamp();
                 var answer = await SendOnceAsync(identity, partition, operation, method, uri, body, hostedZoneId, settings.AttemptTimeout, cancellationToken);
+                var parsed = Parse(operation, answer, parse, hostedZoneId, inDoubt: batchSize is not null);
                 metrics.Route53Call(operation, "success", time.GetElapsedTime(started));
-                return answer;
+                return parsed;
             }
             catch (Route53Exception e)
             {
                 metrics.Route53Call(operation, Outcome(e), time.GetElapsedTime(started));
-                if (!e.IsRetryable)
+                if (!e.IsRetryable || (e.InDoubt && batchSize is not null))
                 {
                     throw;
                 }
@@ -138,8 +146,7 @@ internal sealed partial class Route53Client(
                 throw;
             }
 
-            var ceiling = Math.Min(settings.RetryMaxDelay.TotalMilliseconds, settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-            var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
+            var delay = Backoff.Delay(jitter, settings.RetryBaseDelay, settings.RetryMaxDelay, attempt);
             LogRetrying(logger, operation, attempt, lastFailure.Code, (long)delay.TotalMilliseconds);
             metrics.Route53Retry(operation);
             try
@@ -180,18 +187,21 @@ internal sealed partial class Route53Client(
             }
 
             var (code, messages) = Route53Xml.ParseError(text) ?? ($"HTTP{status}", []);
-            throw Route53Errors.Create(operation, status, code, messages, hostedZoneId);
+            // A 5xx may come from a front end after the change was applied behind it.
+            throw Route53Errors.Create(operation, status, code, messages, hostedZoneId, inDoubt: status >= 500);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw Route53Errors.Create(operation, 0, Route53Exception.TimeoutCode,
-                [$"no answer within {attemptTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s"], hostedZoneId);
+                [$"no answer within {attemptTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s"], hostedZoneId, inDoubt: true);
         }
         catch (HttpRequestException e)
         {
             // Even when the caller's deadline ends at the same moment, the raw exception (with its address) never escapes.
             // The error kind, not the exception text: stable across retries and free of addresses that change.
-            throw Route53Errors.Create(operation, 0, Route53Exception.ConnectionFailedCode, [$"{e.HttpRequestError} reaching {uri.Host}"], hostedZoneId);
+            // Only a connection never made proves the request was not sent.
+            var sent = e.HttpRequestError is not (HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError);
+            throw Route53Errors.Create(operation, 0, Route53Exception.ConnectionFailedCode, [$"{e.HttpRequestError} reaching {uri.Host}"], hostedZoneId, inDoubt: sent);
         }
     }
 
@@ -247,11 +257,25 @@ internal sealed partial class Route53Client(
     /// <summary>The code of an answer this client refused to use (a redirect, or a value outside its format).</summary>
     public const string UnexpectedAnswerCode = "UnexpectedAnswer";
 
+    /// <summary>An answer that is not the API's XML is transient: a proxy or front end garbled it; the operation is tried again.</summary>
+    private static T Parse<T>(string operation, string answer, Func<string, T> parse, string? hostedZoneId, bool inDoubt)
+    {
+        try
+        {
+            return parse(answer);
+        }
+        catch (Exception e) when (e is System.Xml.XmlException or FormatException)
+        {
+            throw Route53Errors.Create(operation, 200, Route53Exception.MalformedCode, ["the answer is not Route53's XML"], hostedZoneId, inDoubt);
+        }
+    }
+
     /// <summary>A small, fixed set of label values: Route53's error code, or the kind of failure when there was no answer.</summary>
     private static string Outcome(Route53Exception e) => e.Code switch
     {
         Route53Exception.TimeoutCode => "timeout",
         Route53Exception.ConnectionFailedCode => "connection",
+        Route53Exception.MalformedCode => "malformed",
         _ when e.StatusCode >= 500 => "http_5xx",
         _ when e.Code.StartsWith("HTTP", StringComparison.Ordinal) => "http_" + e.StatusCode.ToString(CultureInfo.InvariantCulture),
         _ => e.Code,
