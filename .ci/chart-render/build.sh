@@ -13,5 +13,9 @@ trap 'rm -rf "$gopath"' EXIT
 mkdir -p "$gopath/src/chart-render" "$(dirname "$out")"
 cp "$here"/*.go "$here/go.mod" "$gopath/src/chart-render/"
 cd "$gopath/src/chart-render"
+# The build cache makes a rebuild take a second; without a usable home directory it lives in /tmp.
+GOCACHE=$(go env GOCACHE 2> /dev/null || true)
+case "$GOCACHE" in /*) ;; *) GOCACHE=${TMPDIR:-/tmp}/chart-render-gocache ;; esac
+export GOCACHE
 GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOPROXY=off GOFLAGS= GOTOOLCHAIN=local \
   go build -trimpath -o "$out" .
