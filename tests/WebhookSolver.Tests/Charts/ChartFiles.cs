@@ -6,7 +6,7 @@ using System.Text.RegularExpressions;
 using JsonSchemaNet::Json.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Charts;
 
