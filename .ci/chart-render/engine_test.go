@@ -90,3 +90,17 @@ func TestReleaseNamesOverFiftyThreeCharactersAreRefused(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestManifestsComeInHelmsInstallOrder(t *testing.T) {
+	m := []manifest{{kind: "Deployment"}, {kind: "PrometheusRule"}, {kind: "Service"}, {kind: "ServiceAccount"},
+		{kind: "Certificate"}, {kind: "Role", source: "first"}, {kind: "APIService"}, {kind: "Role", source: "second"}}
+	sortByInstallOrder(m)
+	var got []string
+	for _, x := range m {
+		got = append(got, x.kind+x.source)
+	}
+	want := "ServiceAccount Rolefirst Rolesecond Service Deployment APIService Certificate PrometheusRule"
+	if strings.Join(got, " ") != want {
+		t.Fatalf("got %v", got)
+	}
+}

@@ -192,15 +192,20 @@ func run(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
+	var all []manifest
 	for _, m := range manifests {
 		docs, err := documents(m)
 		if err != nil {
 			return err
 		}
 		for _, doc := range docs {
-			fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.Name, doc)
+			all = append(all, manifest{source: m.Name, kind: kindOf(doc), text: doc})
 		}
+	}
+	sortByInstallOrder(all)
+	var b strings.Builder
+	for _, m := range all {
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", m.source, m.text)
 	}
 	if o.notes && notes != "" {
 		fmt.Fprintf(&b, "NOTES:\n%s\n", notes)
