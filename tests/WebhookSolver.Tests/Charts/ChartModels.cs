@@ -7,7 +7,7 @@ namespace WebhookSolver.Tests.Charts;
 // monitoring.coreos.com/v1) that a chart like this may set: a strict read refuses any other field, so a typo
 // or a field of another version fails the test instead of the install.
 
-public sealed class CertManagerIssuer
+internal sealed class CertManagerIssuer
 {
     [JsonPropertyName("apiVersion")] public string? ApiVersion { get; set; }
     [JsonPropertyName("kind")] public string? Kind { get; set; }
@@ -15,25 +15,25 @@ public sealed class CertManagerIssuer
     [JsonPropertyName("spec")] public IssuerSpec Spec { get; set; } = new();
 }
 
-public sealed class IssuerSpec
+internal sealed class IssuerSpec
 {
     [JsonPropertyName("selfSigned")] public SelfSignedIssuer? SelfSigned { get; set; }
     [JsonPropertyName("ca")] public CaIssuer? Ca { get; set; }
 }
 
-public sealed class SelfSignedIssuer
+internal sealed class SelfSignedIssuer
 {
     [JsonPropertyName("crlDistributionPoints")] public IList<string>? CrlDistributionPoints { get; set; }
 }
 
-public sealed class CaIssuer
+internal sealed class CaIssuer
 {
     [JsonPropertyName("secretName")] public string? SecretName { get; set; }
     [JsonPropertyName("crlDistributionPoints")] public IList<string>? CrlDistributionPoints { get; set; }
     [JsonPropertyName("ocspServers")] public IList<string>? OcspServers { get; set; }
 }
 
-public sealed class CertManagerCertificate
+internal sealed class CertManagerCertificate
 {
     [JsonPropertyName("apiVersion")] public string? ApiVersion { get; set; }
     [JsonPropertyName("kind")] public string? Kind { get; set; }
@@ -41,7 +41,7 @@ public sealed class CertManagerCertificate
     [JsonPropertyName("spec")] public CertificateSpec Spec { get; set; } = new();
 }
 
-public sealed class CertificateSpec
+internal sealed class CertificateSpec
 {
     [JsonPropertyName("secretName")] public string? SecretName { get; set; }
     [JsonPropertyName("commonName")] public string? CommonName { get; set; }
@@ -56,14 +56,14 @@ public sealed class CertificateSpec
     [JsonPropertyName("revisionHistoryLimit")] public int? RevisionHistoryLimit { get; set; }
 }
 
-public sealed class IssuerReference
+internal sealed class IssuerReference
 {
     [JsonPropertyName("name")] public string? Name { get; set; }
     [JsonPropertyName("kind")] public string? Kind { get; set; }
     [JsonPropertyName("group")] public string? Group { get; set; }
 }
 
-public sealed class CertificatePrivateKey
+internal sealed class CertificatePrivateKey
 {
     [JsonPropertyName("algorithm")] public string? Algorithm { get; set; }
     [JsonPropertyName("encoding")] public string? Encoding { get; set; }
@@ -71,7 +71,7 @@ public sealed class CertificatePrivateKey
     [JsonPropertyName("rotationPolicy")] public string? RotationPolicy { get; set; }
 }
 
-public sealed class ServiceMonitor
+internal sealed class ServiceMonitor
 {
     [JsonPropertyName("apiVersion")] public string? ApiVersion { get; set; }
     [JsonPropertyName("kind")] public string? Kind { get; set; }
@@ -79,7 +79,7 @@ public sealed class ServiceMonitor
     [JsonPropertyName("spec")] public ServiceMonitorSpec Spec { get; set; } = new();
 }
 
-public sealed class ServiceMonitorSpec
+internal sealed class ServiceMonitorSpec
 {
     [JsonPropertyName("jobLabel")] public string? JobLabel { get; set; }
     [JsonPropertyName("targetLabels")] public IList<string>? TargetLabels { get; set; }
@@ -90,13 +90,13 @@ public sealed class ServiceMonitorSpec
     [JsonPropertyName("sampleLimit")] public long? SampleLimit { get; set; }
 }
 
-public sealed class NamespaceSelector
+internal sealed class NamespaceSelector
 {
     [JsonPropertyName("any")] public bool? Any { get; set; }
     [JsonPropertyName("matchNames")] public IList<string>? MatchNames { get; set; }
 }
 
-public sealed class ServiceMonitorEndpoint
+internal sealed class ServiceMonitorEndpoint
 {
     [JsonPropertyName("port")] public string? Port { get; set; }
     [JsonPropertyName("targetPort")] public IntOrString? TargetPort { get; set; }
@@ -107,7 +107,7 @@ public sealed class ServiceMonitorEndpoint
     [JsonPropertyName("honorLabels")] public bool? HonorLabels { get; set; }
 }
 
-public sealed class PrometheusRule
+internal sealed class PrometheusRule
 {
     [JsonPropertyName("apiVersion")] public string? ApiVersion { get; set; }
     [JsonPropertyName("kind")] public string? Kind { get; set; }
@@ -115,19 +115,19 @@ public sealed class PrometheusRule
     [JsonPropertyName("spec")] public PrometheusRuleSpec Spec { get; set; } = new();
 }
 
-public sealed class PrometheusRuleSpec
+internal sealed class PrometheusRuleSpec
 {
     [JsonPropertyName("groups")] public IList<RuleGroup> Groups { get; set; } = [];
 }
 
-public sealed class RuleGroup
+internal sealed class RuleGroup
 {
     [JsonPropertyName("name")] public string? Name { get; set; }
     [JsonPropertyName("interval")] public string? Interval { get; set; }
     [JsonPropertyName("rules")] public IList<Rule> Rules { get; set; } = [];
 }
 
-public sealed class Rule
+internal sealed class Rule
 {
     [JsonPropertyName("alert")] public string? Alert { get; set; }
     [JsonPropertyName("record")] public string? Record { get; set; }
