@@ -39,7 +39,7 @@ internal sealed partial class AwsCredentialChain(
         {
             CredentialSourceKind.ServiceAccountToken => await WebIdentityAsync(namespaceName, config, plan, cancellationToken).ConfigureAwait(false),
             CredentialSourceKind.StaticKeys => await StaticKeysAsync(namespaceName, config, cancellationToken).ConfigureAwait(false),
-            _ => await ambient.GetAsync(cancellationToken).ConfigureAwait(false),
+            _ => AwsFormats.Checked(await ambient.GetAsync(cancellationToken).ConfigureAwait(false), "the pod's ambient AWS credentials"),
         };
 
         if (plan.Sts == StsCall.AssumeRole)
@@ -87,6 +87,12 @@ internal sealed partial class AwsCredentialChain(
         var secretRef = config.SecretAccessKeySecretRef!;
         var secret = await kubernetes.ReadSecretAsync(namespaceName, secretRef.Name!, cancellationToken).ConfigureAwait(false);
         var secretAccessKey = KubernetesResources.SecretValue(secret, secretRef.Name!, secretRef.Key!);
+        if (!AwsFormats.IsSecretAccessKey(secretAccessKey))
+        {
+            throw new SolverException(
+                $"the value at key \"{secretRef.Key}\" of Secret \"{secretRef.Name}\" (secretAccessKeySecretRef) is not an AWS secret access key " +
+                $"({AwsFormats.SecretAccessKeyRule})");
+        }
 
         string accessKeyId;
         if (config.AccessKeyIDSecretRef is { Name: { } idSecret, Key: { } idKey })
@@ -95,6 +101,11 @@ internal sealed partial class AwsCredentialChain(
                 ? secret
                 : await kubernetes.ReadSecretAsync(namespaceName, idSecret, cancellationToken).ConfigureAwait(false);
             accessKeyId = KubernetesResources.SecretValue(holder, idSecret, idKey);
+            if (!AwsFormats.IsAccessKeyId(accessKeyId))
+            {
+                throw new SolverException(
+                    $"the value at key \"{idKey}\" of Secret \"{idSecret}\" (accessKeyIDSecretRef) is not an AWS access key id ({AwsFormats.AccessKeyIdRule})");
+            }
         }
         else
         {

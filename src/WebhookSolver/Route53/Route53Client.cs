@@ -5,6 +5,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Options;
+using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 
 namespace WebhookSolver.Route53;
@@ -31,13 +32,13 @@ internal sealed partial class Route53Client(
         var body = Route53Xml.ChangeResourceRecordSetsRequest(changes, "cert-manager DNS01 challenge");
         var xml = await SendAsync(identity, "ChangeResourceRecordSets", HttpMethod.Post,
             $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, cancellationToken, changes.Count);
-        return Route53Xml.ParseChangeInfo(xml);
+        return Checked(Route53Xml.ParseChangeInfo(xml), "ChangeResourceRecordSets");
     }
 
     public async Task<ChangeInfo> GetChangeAsync(AwsIdentity identity, string changeId, CancellationToken cancellationToken)
     {
         var xml = await SendAsync(identity, "GetChange", HttpMethod.Get, $"{ApiPrefix}/change/{Escape(changeId)}", null, null, cancellationToken);
-        return Route53Xml.ParseChangeInfo(xml);
+        return Checked(Route53Xml.ParseChangeInfo(xml), "GetChange");
     }
 
     /// <summary>One page of hosted zones in Route53's order (labels reversed), starting at <paramref name="dnsName"/>.</summary>
@@ -48,7 +49,15 @@ internal sealed partial class Route53Client(
             + (hostedZoneId is null ? "" : $"&hostedzoneid={Escape(hostedZoneId)}")
             + $"&maxitems={options.Value.PageSize.ToString(CultureInfo.InvariantCulture)}";
         var xml = await SendAsync(identity, "ListHostedZonesByName", HttpMethod.Get, $"{ApiPrefix}/hostedzonesbyname?{query}", null, null, cancellationToken);
-        return Route53Xml.ParseHostedZonesByName(xml);
+        var page = Route53Xml.ParseHostedZonesByName(xml);
+        // Zone ids from the answer become request paths: they are held to the same format as the config's hostedZoneID.
+        if (page.HostedZones.Any(zone => !AwsFormats.IsHostedZoneId(zone.Id))
+            || page.NextHostedZoneId is { } next && !AwsFormats.IsHostedZoneId(next))
+        {
+            throw Unexpected("ListHostedZonesByName", $"a hosted zone id that is not {AwsFormats.HostedZoneIdRule}");
+        }
+
+        return page;
     }
 
     /// <summary>One page of record sets in Route53's order, starting at <paramref name="name"/> / <paramref name="type"/>.</summary>
@@ -162,6 +171,14 @@ internal sealed partial class Route53Client(
             }
 
             var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400)
+            {
+                throw new Route53Exception(
+                    $"Route53 answered {operation} with a redirect (HTTP {status}), which is never followed for signed requests; " +
+                    "check the Route53 endpoint (AWS_ENDPOINT_URL_ROUTE53, AWS_ENDPOINT_URL) and any proxy in between",
+                    operation, status, UnexpectedAnswerCode, []);
+            }
+
             var (code, messages) = Route53Xml.ParseError(text) ?? ($"HTTP{status}", []);
             throw Route53Errors.Create(operation, status, code, messages, hostedZoneId);
         }
@@ -205,6 +222,13 @@ internal sealed partial class Route53Client(
 
         foreach (var (name, value) in signed.Headers)
         {
+            // Every value was checked where it entered; this is the last line: nothing outside printable ASCII is sent.
+            if (!value.All(c => c is >= ' ' and < '\u007f'))
+            {
+                request.Dispose();
+                throw new SolverException($"refusing to send a Route53 request: the {name} header would hold a character outside printable ASCII");
+            }
+
             if (!string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase))
             {
                 request.Headers.TryAddWithoutValidation(name, value);
@@ -213,6 +237,15 @@ internal sealed partial class Route53Client(
 
         return request;
     }
+
+    private static ChangeInfo Checked(ChangeInfo info, string operation) =>
+        AwsFormats.IsChangeId(info.Id) ? info : throw Unexpected(operation, $"a change id that is not {AwsFormats.ChangeIdRule}");
+
+    private static Route53Exception Unexpected(string operation, string what) =>
+        new($"Route53 answered {operation} with {what}; the answer was not used", operation, 200, UnexpectedAnswerCode, []);
+
+    /// <summary>The code of an answer this client refused to use (a redirect, or a value outside its format).</summary>
+    public const string UnexpectedAnswerCode = "UnexpectedAnswer";
 
     /// <summary>A small, fixed set of label values: Route53's error code, or the kind of failure when there was no answer.</summary>
     private static string Outcome(Route53Exception e) => e.Code switch

@@ -26,9 +26,10 @@ internal sealed class Route53Solver(
     private async Task SolveAsync(ChallengeRequest request, string action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.ResolvedFQDN) || string.IsNullOrEmpty(request.Key))
+        // The endpoint checks this too; the solver is a seam of its own and never queues a challenge outside the formats.
+        if (ChallengeValidator.Problem(request) is { } problem)
         {
-            throw new SolverException("the challenge has no resolvedFQDN or no key; cert-manager always sends both, so the caller is not cert-manager");
+            throw new SolverException(problem);
         }
 
         var config = Route53ConfigDecoder.Decode(request.Config);
