@@ -8,25 +8,30 @@
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.401-noble
 ARG RUNTIME_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0.12-noble-chiseled
 
-FROM ${SDK_IMAGE} AS build
+# The SDK runs on the build machine's own platform (no emulation in a multi-arch build) and publishes for the
+# target's architecture: buildx sets TARGETARCH (amd64, arm64), which dotnet's -a accepts as it is.
+FROM --platform=$BUILDPLATFORM ${SDK_IMAGE} AS build
+ARG TARGETARCH
 WORKDIR /src
 ENV DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Restore in its own layer so that a source change does not download the packages again.
-COPY global.json Directory.Build.props Directory.Packages.props ./
+# Restore in its own layer so that a source change does not download the packages again. .editorconfig
+# carries the style rules that the build treats as errors, as it does outside the image.
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/WebhookSolver/WebhookSolver.csproj src/WebhookSolver/
-RUN dotnet restore src/WebhookSolver/WebhookSolver.csproj
+RUN dotnet restore src/WebhookSolver/WebhookSolver.csproj -a "$TARGETARCH"
 
 COPY src/ src/
 COPY build/publish.sh build/
-RUN bash build/publish.sh /app
+RUN bash build/publish.sh /app -a "$TARGETARCH"
 
 # Chiseled Ubuntu: the .NET runtime and ASP.NET Core only, no shell, no package manager.
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 COPY --from=build /app ./
-# Numeric so that Kubernetes can verify runAsNonRoot; matches the chart's podSecurityContext.
+# Numeric so that Kubernetes can verify runAsNonRoot; matches the chart's podSecurityContext. The user has no
+# entry in /etc/passwd, so HOME is set: the AWS SDK looks for ~/.aws there (docker run -v ~/.aws:/home/app/.aws).
 USER 65532:65532
-ENV AWS_EC2_METADATA_DISABLED=true
+ENV AWS_EC2_METADATA_DISABLED=true HOME=/home/app
 EXPOSE 8443 9402
 ENTRYPOINT ["dotnet", "/app/WebhookSolver.dll"]

@@ -3,10 +3,12 @@
 # so a publish that breaks fails CI even where no container engine is available.
 #
 # Framework-dependent on purpose: the runtime image (aspnet chiseled) already carries ASP.NET Core, and
-# KubernetesClient and AWSSDK rely on reflection that trimming would break. No RID: one output serves
-# amd64 and arm64 images.
+# KubernetesClient and AWSSDK rely on reflection that trimming would break. Without arguments no RID: one
+# output serves amd64 and arm64 images; the Dockerfile adds `-a $TARGETARCH` (further arguments go to dotnet
+# publish) so each image gets its architecture's assets.
 set -euo pipefail
-out=${1:?usage: build/publish.sh OUTPUT_DIRECTORY}
+out=${1:?usage: build/publish.sh OUTPUT_DIRECTORY [dotnet publish arguments]}
+shift
 cd "$(dirname "$0")/.."
 
 dotnet publish src/WebhookSolver/WebhookSolver.csproj \
@@ -16,4 +18,5 @@ dotnet publish src/WebhookSolver/WebhookSolver.csproj \
   -p:UseAppHost=false \
   -p:DebugType=none \
   -p:SatelliteResourceLanguages=en \
-  -p:IsTransformWebConfigDisabled=true
+  -p:IsTransformWebConfigDisabled=true \
+  "$@"

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-grep -q '^RUN bash build/publish.sh /app$' Dockerfile || { echo "Dockerfile no longer publishes with build/publish.sh"; exit 1; }
+grep -q '^RUN bash build/publish.sh /app -a "$TARGETARCH"$' Dockerfile || { echo "Dockerfile no longer publishes with build/publish.sh"; exit 1; }
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
