@@ -37,8 +37,9 @@ public static class CommandLine
 
         // Route53.
         new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, "0s", "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond --challenge-timeout)"),
-        new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, "4", "client-side rate limit for all Route53 calls of the process"),
-        new("route53-burst", "Route53:Burst", FlagKind.Number, "10", "Route53 calls allowed at once before the rate limit applies"),
+        new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, "4", "client-side rate limit for all Route53 calls of the whole deployment; each replica takes an equal share"),
+        new("route53-burst", "Route53:Burst", FlagKind.Number, "10", "Route53 calls the whole deployment may make at once before the rate limit applies; shared like the rate"),
+        new("route53-assumed-replicas", "Route53:AssumedReplicas", FlagKind.Number, "2", "replicas assumed to share the Route53 budget until the Lease API answers (the chart's replicaCount)"),
         new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, "200ms", "how long changes to one hosted zone are gathered into one batch (0: no batching)"),
 
         // Metrics.

@@ -6,7 +6,7 @@ using System.Text;
 namespace WebhookSolver.Hosting;
 
 /// <summary>
-/// Collects the measurements of the <see cref="WebhookMetrics.MeterName"/> meter — counters and histograms —
+/// Collects the measurements of the <see cref="WebhookMetrics.MeterName"/> meter — counters, gauges and histograms —
 /// and writes them in the Prometheus text exposition format (version 0.0.4).
 /// </summary>
 public sealed class PrometheusExporter : IDisposable
@@ -21,7 +21,7 @@ public sealed class PrometheusExporter : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == WebhookMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meters) && instrument is Counter<long> or Histogram<double> or Counter<double> or UpDownCounter<long>)
+            if (instrument.Meter.Name == WebhookMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meters) && instrument is Counter<long> or Histogram<double> or Counter<double> or UpDownCounter<long> or Gauge<double> or Gauge<long>)
             {
                 _series.TryAdd(instrument, new Series(instrument));
                 listener.EnableMeasurementEvents(instrument);
@@ -80,6 +80,9 @@ public sealed class PrometheusExporter : IDisposable
     private sealed class Series(Instrument instrument)
     {
         private readonly bool _histogram = instrument is Histogram<double>;
+
+        /// <summary>A gauge reports its last value; counters and histograms add up.</summary>
+        private readonly bool _lastValue = instrument is Gauge<double> or Gauge<long>;
         private readonly double[] _bounds = (instrument as Histogram<double>)?.Advice?.HistogramBucketBoundaries?.ToArray() ?? [];
         private readonly ConcurrentDictionary<string, Cell> _cells = new();
 
@@ -90,7 +93,7 @@ public sealed class PrometheusExporter : IDisposable
             var cell = _cells.GetOrAdd(labels, _ => new Cell(_bounds.Length));
             lock (cell)
             {
-                cell.Sum += value;
+                cell.Sum = _lastValue ? value : cell.Sum + value;
                 cell.Count++;
                 for (var i = 0; i < _bounds.Length; i++)
                 {
@@ -109,7 +112,7 @@ public sealed class PrometheusExporter : IDisposable
                 text.Append(CultureInfo.InvariantCulture, $"# HELP {Name} {instrument.Description}\n");
             }
 
-            text.Append(CultureInfo.InvariantCulture, $"# TYPE {Name} {(_histogram ? "histogram" : instrument is UpDownCounter<long> ? "gauge" : "counter")}\n");
+            text.Append(CultureInfo.InvariantCulture, $"# TYPE {Name} {(_histogram ? "histogram" : instrument is UpDownCounter<long> || _lastValue ? "gauge" : "counter")}\n");
             foreach (var (labels, cell) in _cells.OrderBy(pair => pair.Key, StringComparer.Ordinal))
             {
                 lock (cell)

@@ -23,6 +23,8 @@ public sealed class WebhookMetrics : IDisposable
     private readonly Counter<long> _route53Retries;
     private readonly Histogram<double> _batchSize;
     private readonly Counter<long> _credentialLookups;
+    private readonly Gauge<double> _budgetShare;
+    private readonly Gauge<long> _replicasSeen;
 
     public WebhookMetrics(IMeterFactory meters)
     {
@@ -39,6 +41,8 @@ public sealed class WebhookMetrics : IDisposable
         _batchSize = _meter.CreateHistogram("webhook_route53_change_batch_size",
             description: "record changes per ChangeResourceRecordSets call", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SizeBuckets });
         _credentialLookups = _meter.CreateCounter<long>("webhook_credentials_cache_total", description: "credential lookups by result (hit or miss)");
+        _budgetShare = _meter.CreateGauge<double>("webhook_route53_budget_share", description: "fraction of the deployment's Route53 rate and burst this replica spends");
+        _replicasSeen = _meter.CreateGauge<long>("webhook_replicas_seen", description: "live replicas of this deployment (unexpired Leases, this one included)");
     }
 
     public void ChallengeAnswered(string action, bool success, TimeSpan elapsed)
@@ -64,6 +68,10 @@ public sealed class WebhookMetrics : IDisposable
 
     public void CredentialLookup(bool cacheHit) =>
         _credentialLookups.Add(1, new KeyValuePair<string, object?>("result", cacheHit ? "hit" : "miss"));
+
+    public void Route53BudgetShare(double share) => _budgetShare.Record(share);
+
+    public void ReplicasSeen(int replicas) => _replicasSeen.Record(replicas);
 
     public void Dispose() => _meter.Dispose();
 }

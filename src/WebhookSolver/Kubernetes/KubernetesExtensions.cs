@@ -23,4 +23,27 @@ public static class KubernetesExtensions
         });
         return services;
     }
+
+    /// <summary>
+    /// Lease-based membership (<see cref="ReplicaLeases"/>): the replicas of one deployment count each other so that
+    /// they can split Route53's per-account budget. In local mode there are no Leases and the replica is alone.
+    /// </summary>
+    public static IServiceCollection AddReplicaLeases(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ReplicaLeaseOptions>()
+            .BindConfiguration(ReplicaLeaseOptions.Section)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                options.PodName ??= configuration["POD_NAME"];
+                options.PodNamespace ??= configuration["POD_NAMESPACE"];
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicaLeaseOptions>, ReplicaLeaseOptionsValidator>());
+        services.TryAddSingleton(provider =>
+            new ReplicaMembership(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.Local ? 1 : null));
+        services.TryAddSingleton<ReplicaLeases>();
+        services.AddHostedService(provider => provider.GetRequiredService<ReplicaLeases>());
+        return services;
+    }
 }

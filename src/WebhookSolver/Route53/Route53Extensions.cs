@@ -23,6 +23,7 @@ public static class Route53Extensions
         services.AddMetrics();
         services.TryAddSingleton<WebhookMetrics>();
         services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton<Route53Budget>();
         services.TryAddSingleton<Route53RateLimiter>();
         services.TryAddSingleton<Route53Client>();
         services.TryAddSingleton<HostedZoneFinder>();

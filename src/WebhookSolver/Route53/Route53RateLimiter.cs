@@ -3,24 +3,27 @@ using Microsoft.Extensions.Options;
 namespace WebhookSolver.Route53;
 
 /// <summary>
-/// One token bucket for every Route53 call of the process: <see cref="Route53Options.Burst"/> calls at once, then
+/// One token bucket for every Route53 call of the process, sized by this replica's share of the deployment's budget
+/// (<see cref="Route53Budget"/>): its share of <see cref="Route53Options.Burst"/> calls at once, then its share of
 /// <see cref="Route53Options.RequestsPerSecond"/>. Route53's limit is per AWS account and shared with every other
-/// tool, so a Throttling answer halves the rate (at most once a second, never below an eighth of the configured
-/// rate) and each <see cref="Route53Options.ThrottleRecoveryInterval"/> without throttling gives a quarter back.
+/// tool, so a Throttling answer halves this replica's rate (at most once a second, never below an eighth of its
+/// share) and each <see cref="Route53Options.ThrottleRecoveryInterval"/> without throttling gives a quarter back.
 /// </summary>
-internal sealed partial class Route53RateLimiter(IOptions<Route53Options> options, TimeProvider time, ILogger<Route53RateLimiter> logger)
+internal sealed partial class Route53RateLimiter(IOptions<Route53Options> options, Route53Budget budget, TimeProvider time, ILogger<Route53RateLimiter> logger)
 {
     private static readonly TimeSpan SlowdownSpacing = TimeSpan.FromSeconds(1);
 
     private readonly Lock _lock = new();
     private bool _started;
     private double _tokens;
-    private double _rate;
+
+    /// <summary>The part of the share in force: 1, or down to an eighth after throttling.</summary>
+    private double _pace = 1;
     private DateTimeOffset _refilledAt;
     private DateTimeOffset _lastSlowdown = DateTimeOffset.MinValue;
     private DateTimeOffset _nextRecovery = DateTimeOffset.MaxValue;
 
-    /// <summary>The rate now in force (lower than configured after throttling).</summary>
+    /// <summary>The rate now in force (lower than this replica's share after throttling).</summary>
     public double CurrentRate
     {
         get
@@ -28,10 +31,12 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
             lock (_lock)
             {
                 Refill(time.GetUtcNow());
-                return _rate;
+                return Rate;
             }
         }
     }
+
+    private double Rate => _pace * budget.RequestsPerSecond;
 
     /// <summary>Waits for this call's turn; a caller that gives up while waiting hands its turn back.</summary>
     public async ValueTask AcquireAsync(CancellationToken cancellationToken)
@@ -61,7 +66,7 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
         {
             Refill(time.GetUtcNow());
             _tokens -= 1;
-            return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / _rate);
+            return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / Rate);
         }
     }
 
@@ -78,12 +83,11 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
                 return;
             }
 
-            var settings = options.Value;
-            _rate = Math.Max(_rate / 2, settings.RequestsPerSecond / 8);
+            _pace = Math.Max(_pace / 2, 1.0 / 8);
             _tokens = Math.Min(_tokens, 0);
             _lastSlowdown = now;
-            _nextRecovery = now + settings.ThrottleRecoveryInterval;
-            LogSlowedDown(logger, _rate);
+            _nextRecovery = now + options.Value.ThrottleRecoveryInterval;
+            LogSlowedDown(logger, Rate);
         }
     }
 
@@ -91,29 +95,31 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
     {
         lock (_lock)
         {
-            _tokens = Math.Min(_tokens + 1, options.Value.Burst);
+            _tokens = Math.Min(_tokens + 1, budget.Burst);
         }
     }
 
     private void Refill(DateTimeOffset now)
     {
-        var settings = options.Value;
+        // The share changes with the number of replicas: a smaller one also shrinks the tokens saved.
+        var burst = budget.Burst;
         if (!_started)
         {
-            (_started, _tokens, _rate, _refilledAt) = (true, settings.Burst, settings.RequestsPerSecond, now);
+            (_started, _tokens, _refilledAt) = (true, burst, now);
             return;
         }
 
         if (now > _refilledAt)
         {
-            _tokens = Math.Min(settings.Burst, _tokens + ((now - _refilledAt).TotalSeconds * _rate));
+            _tokens += (now - _refilledAt).TotalSeconds * Rate;
             _refilledAt = now;
         }
 
-        while (_rate < settings.RequestsPerSecond && now >= _nextRecovery)
+        _tokens = Math.Min(burst, _tokens);
+        while (_pace < 1 && now >= _nextRecovery)
         {
-            _rate = Math.Min(settings.RequestsPerSecond, _rate + (settings.RequestsPerSecond / 4));
-            _nextRecovery += settings.ThrottleRecoveryInterval;
+            _pace = Math.Min(1, _pace + 0.25);
+            _nextRecovery += options.Value.ThrottleRecoveryInterval;
         }
     }
 
