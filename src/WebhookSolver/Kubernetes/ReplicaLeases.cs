@@ -91,7 +91,9 @@ internal sealed partial class ReplicaLeases(
     private async Task<TimeSpan> RoundAsync(IKubernetes client, CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        using var timeout = new CancellationTokenSource(settings.RenewInterval, time);
+        // A round slower than this would let the Lease lapse before the next one anyway.
+        var patience = settings.Duration - settings.RenewInterval;
+        using var timeout = new CancellationTokenSource(patience, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stoppingToken);
         try
         {
@@ -132,7 +134,7 @@ internal sealed partial class ReplicaLeases(
                 // Only the type and status: exception text may carry server output.
                 LogUnreachable(e is HttpOperationException { Response: { } response }
                     ? $"HTTP {(int)response.StatusCode}"
-                    : e is OperationCanceledException ? $"no answer within {settings.RenewInterval.TotalSeconds:0.###}s" : e.GetType().Name);
+                    : e is OperationCanceledException ? $"no answer within {patience.TotalSeconds:0.###}s" : e.GetType().Name);
             }
         }
 
@@ -144,7 +146,7 @@ internal sealed partial class ReplicaLeases(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var now = time.GetUtcNow().UtcDateTime;
+            var now = MicroTime(time.GetUtcNow());
             if (_own is null)
             {
                 try
@@ -189,6 +191,16 @@ internal sealed partial class ReplicaLeases(
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// <paramref name="now"/> to the microsecond, never on a whole second: KubernetesClient writes a whole second
+    /// without the six fractional digits that the API server's MicroTime parser requires.
+    /// </summary>
+    private static DateTime MicroTime(DateTimeOffset now)
+    {
+        var ticks = now.UtcTicks - (now.UtcTicks % 10);
+        return new DateTime(ticks % TimeSpan.TicksPerSecond == 0 ? ticks + 10 : ticks, DateTimeKind.Utc);
     }
 
     /// <summary>This replica's Lease renewed at <paramref name="now"/>: a new one, or <paramref name="current"/> with its resourceVersion.</summary>

@@ -46,16 +46,67 @@ public sealed class TokenBucket
             return true;
         }
     }
+
+    /// <summary>
+    /// The smallest bucket size at <paramref name="ratePerSecond"/> that, starting full, admits every call at
+    /// <paramref name="arrivals"/>: the most calls any interval holds beyond what the rate refills in it.
+    /// </summary>
+    public static double SmallestBurst(IEnumerable<DateTimeOffset> arrivals, double ratePerSecond)
+    {
+        ArgumentNullException.ThrowIfNull(arrivals);
+        var sorted = arrivals.Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return 0;
+        }
+
+        // Calls i..j need (j - i + 1) - rate * (t_j - t_i) tokens at t_i: the best i for each j is carried along.
+        var origin = sorted[0];
+        var best = double.NegativeInfinity;
+        var smallest = 0.0;
+        for (var j = 0; j < sorted.Count; j++)
+        {
+            var t = (sorted[j] - origin).TotalSeconds;
+            best = Math.Max(best, (ratePerSecond * t) - j);
+            smallest = Math.Max(smallest, j + 1 - (ratePerSecond * t) + best);
+        }
+
+        return smallest;
+    }
+
+    /// <summary>The most calls in any window of <paramref name="window"/> (closed at both ends).</summary>
+    public static int Busiest(IEnumerable<DateTimeOffset> arrivals, TimeSpan window)
+    {
+        ArgumentNullException.ThrowIfNull(arrivals);
+        var sorted = arrivals.Order().ToList();
+        var most = 0;
+        for (int first = 0, last = 0; last < sorted.Count; last++)
+        {
+            while (sorted[last] - sorted[first] > window)
+            {
+                first++;
+            }
+
+            most = Math.Max(most, last - first + 1);
+        }
+
+        return most;
+    }
 }
 
 /// <summary>Route53's account-wide request limit on a <see cref="FakeRoute53"/>, built on its fault hook.</summary>
 public sealed class FakeRoute53Throttle
 {
     private readonly TokenBucket _bucket;
+    private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> _arrivals = new();
     private long _throttled;
     private long _admitted;
 
-    private FakeRoute53Throttle(TokenBucket bucket) => _bucket = bucket;
+    private FakeRoute53Throttle(TokenBucket bucket, TimeProvider time) => (_bucket, _time) = (bucket, time);
+
+    /// <summary>When each call arrived, throttled or not (Route53 counts both against the account).</summary>
+    public IReadOnlyList<DateTimeOffset> Arrivals => [.. _arrivals];
 
     /// <summary>Calls answered with <c>Throttling</c>.</summary>
     public long Throttled => Interlocked.Read(ref _throttled);
@@ -70,9 +121,10 @@ public sealed class FakeRoute53Throttle
     public static FakeRoute53Throttle Attach(FakeRoute53 fake, double ratePerSecond = 5, int burst = 5, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(fake);
-        var throttle = new FakeRoute53Throttle(new TokenBucket(ratePerSecond, burst, time));
+        var throttle = new FakeRoute53Throttle(new TokenBucket(ratePerSecond, burst, time), time ?? TimeProvider.System);
         fake.Inject((_, _) =>
         {
+            throttle._arrivals.Enqueue(throttle._time.GetUtcNow());
             if (throttle._bucket.TryTake())
             {
                 Interlocked.Increment(ref throttle._admitted);
