@@ -34,6 +34,7 @@ internal sealed partial class ReplicaLeases(
     private readonly Dictionary<string, Observed> _seen = new(StringComparer.Ordinal);
     private IKubernetes? _client;
     private V1Lease? _own;
+    private DateTimeOffset _listed = DateTimeOffset.MinValue;
     private ApiState _state = ApiState.NotAsked;
 
     private enum ApiState { NotAsked, Answering, Forbidden, Unreachable }
@@ -102,6 +103,7 @@ internal sealed partial class ReplicaLeases(
                 Namespace, labelSelector: $"{LabelKey}={LabelValue}", cancellationToken: linked.Token).ConfigureAwait(false);
             var now = time.GetUtcNow();
             var (live, untilExpiry) = Count(list.Items ?? [], now);
+            _listed = now;
             if (_state != ApiState.Answering)
             {
                 _state = ApiState.Answering;
@@ -263,10 +265,18 @@ internal sealed partial class ReplicaLeases(
 
             var duration = lease.Spec.LeaseDurationSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : options.Value.Duration;
             var expires = seen.At + duration;
+            // Expired only when the list before this one also found it unchanged for nearly its duration: after this
+            // replica itself stalled, a Lease whose holder stalled with it (one node, one CPU quota) is not dropped
+            // before the holder had a round to renew it.
+            var confirmed = _listed - seen.At >= duration - options.Value.RenewInterval;
             if (expires > now)
             {
                 live++;
                 nextExpiry = expires < nextExpiry ? expires : nextExpiry;
+            }
+            else if (!confirmed)
+            {
+                live++;
             }
         }
 

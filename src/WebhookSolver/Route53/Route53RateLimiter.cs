@@ -12,6 +12,7 @@ namespace WebhookSolver.Route53;
 internal sealed partial class Route53RateLimiter(IOptions<Route53Options> options, Route53Budget budget, TimeProvider time, ILogger<Route53RateLimiter> logger)
 {
     private static readonly TimeSpan SlowdownSpacing = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReleaseMargin = TimeSpan.FromMilliseconds(25);
 
     private readonly Lock _lock = new();
     private bool _started;
@@ -49,7 +50,7 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
 
         try
         {
-            await Task.Delay(wait, time, cancellationToken);
+            await Task.Delay(Whole(wait), time, cancellationToken);
         }
         catch (OperationCanceledException)
         {
@@ -69,6 +70,14 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
             return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / Rate);
         }
     }
+
+    /// <summary>
+    /// A waited call leaves <see cref="ReleaseMargin"/> after its token exists. Route53 counts calls when they arrive:
+    /// one that left on time but travelled slowly (a new connection, a busy scheduler) lands next to the calls after
+    /// it, and without the margin the account's bucket, which the replicas' shares fill exactly, would be short.
+    /// The margin delays each waited call, not the rate. Timers also drop fractions of a millisecond: rounded up.
+    /// </summary>
+    private static TimeSpan Whole(TimeSpan wait) => TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)) + ReleaseMargin;
 
     /// <summary>Route53 answered Throttling: the account's budget is spent, possibly by someone else.</summary>
     public void Throttled()

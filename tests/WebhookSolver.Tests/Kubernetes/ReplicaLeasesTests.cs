@@ -29,7 +29,7 @@ public sealed class ReplicaLeasesTests
         var lease = api.Leases.In(InProcessReplica.Namespace)["webhook-7d9f-abcde"];
         var spec = lease["spec"]!;
         ((string?)spec["holderIdentity"]).Should().Be("webhook-7d9f-abcde");
-        ((int?)spec["leaseDurationSeconds"]).Should().Be(1);
+        ((int?)spec["leaseDurationSeconds"]).Should().Be(2);
         var renewTime = (string)spec["renewTime"]!;
         renewTime.Should().MatchRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$", "renewTime is a MicroTime");
         DateTimeOffset.Parse(renewTime, CultureInfo.InvariantCulture).Should().BeCloseTo(time.GetUtcNow(), TimeSpan.FromMilliseconds(1));
@@ -146,7 +146,7 @@ public sealed class ReplicaLeasesTests
 
         api.Leases.Unavailable = true;
         await other.StopAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
 
         replica.Membership.Replicas.Should().Be(2, "the last count stands while the API does not answer, although the other's Lease has expired by now");
         replica.Services.GetRequiredService<Route53Budget>().Share.Should().Be(0.5);
