@@ -1,5 +1,5 @@
 using System.Globalization;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Bench;
 

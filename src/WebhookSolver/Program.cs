@@ -1,9 +1,9 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 using WebhookSolver.Hosting;
-using WebhookSolver.Hosting.Authentication;
 using WebhookSolver.Kubernetes;
-using WebhookSolver.Route53;
+using WebhookSolver.Security;
+using WebhookSolver.Solver;
 
 return await WebhookHost.RunAsync(args,
     addServices: builder =>

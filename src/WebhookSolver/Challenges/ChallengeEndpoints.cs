@@ -1,6 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Challenges;
 
@@ -9,19 +10,26 @@ namespace WebhookSolver.Challenges;
 /// answer 201 with the payload echoed and a response. Malformed HTTP gets a 4xx Status; a solver failure
 /// gets 201 with <c>success:false</c> — cert-manager reads the two channels differently.
 /// </summary>
-public static partial class ChallengeEndpoints
+internal static partial class ChallengeEndpoints
 {
     private static readonly string[] OtherVerbs = ["GET", "PUT", "PATCH", "DELETE"];
+
+    /// <summary>Body limit of the protocol: a ChallengePayload is a few KB.</summary>
+    public const int MaxRequestBodyBytes = 64 * 1024;
 
     public static IServiceCollection AddChallenges(this IServiceCollection services)
     {
         services.AddEndpointsApiExplorer();
+        services.AddOptions<ChallengeOptions>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<ChallengeMetrics>();
         return services;
     }
 
     public static WebApplication MapChallenges(this WebApplication app)
     {
-        var options = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+        var options = app.Services.GetRequiredService<IOptions<ChallengeOptions>>().Value;
         var path = SolverPath(options);
 
         app.MapPost(path, CreateAsync)
@@ -37,7 +45,7 @@ public static partial class ChallengeEndpoints
         return app;
     }
 
-    public static string SolverPath(WebhookOptions options) => $"/apis/{options.EffectiveGroupName}/v1alpha1/{options.SolverName}";
+    public static string SolverPath(ChallengeOptions options) => $"/apis/{options.GroupName}/v1alpha1/{options.SolverName}";
 
     /// <summary>Answers the verbs a path does not serve with 405 and a Status (routing alone answers with an empty body).</summary>
     internal static void MapMethodNotAllowed(this WebApplication app, string path, string[] verbs, string allowed) =>
@@ -51,13 +59,13 @@ public static partial class ChallengeEndpoints
         KubernetesStatus.Result(StatusCodes.Status404NotFound, "NotFound", "the server could not find the requested resource");
 
     private static async Task<IResult> CreateAsync(
-        HttpContext http, ISolver solver, IOptions<WebhookOptions> options, TimeProvider time, WebhookMetrics metrics, ILoggerFactory loggers)
+        HttpContext http, ISolver solver, IOptions<ChallengeOptions> options, TimeProvider time, ChallengeMetrics metrics, ILoggerFactory loggers)
     {
-        var body = await ReadBodyAsync(http.Request, HostingExtensions.MaxRequestBodyBytes, http.RequestAborted);
+        var body = await ReadBodyAsync(http.Request, MaxRequestBodyBytes, http.RequestAborted);
         if (body is null)
         {
             return KubernetesStatus.Result(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
-                $"request body is larger than {HostingExtensions.MaxRequestBodyBytes / 1024} KiB; a ChallengePayload is a few KB");
+                $"request body is larger than {MaxRequestBodyBytes / 1024} KiB; a ChallengePayload is a few KB");
         }
 
         ChallengePayload? payload;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Challenges;
 
@@ -7,7 +8,7 @@ namespace WebhookSolver.Challenges;
 /// The object cert-manager POSTs to an external DNS01 solver, and the object it reads back
 /// (webhook.acme.cert-manager.io/v1alpha1 ChallengePayload).
 /// </summary>
-public sealed record ChallengePayload
+internal sealed record ChallengePayload
 {
     public const string GroupVersion = "webhook.acme.cert-manager.io/v1alpha1";
     public const string KindName = "ChallengePayload";
@@ -26,7 +27,7 @@ public sealed record ChallengePayload
 }
 
 /// <summary>One DNS01 challenge, exactly as cert-manager describes it.</summary>
-public sealed record ChallengeRequest
+internal sealed record ChallengeRequest
 {
     [JsonPropertyName("uid")]
     public string Uid { get; init; } = "";
@@ -65,7 +66,7 @@ public sealed record ChallengeRequest
     public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
-public sealed record ChallengeResponse
+internal sealed record ChallengeResponse
 {
     [JsonPropertyName("uid")]
     public string Uid { get; init; } = "";
@@ -80,7 +81,7 @@ public sealed record ChallengeResponse
 }
 
 /// <summary>The two actions cert-manager sends, spelled exactly as it spells them.</summary>
-public static class ChallengeAction
+internal static class ChallengeAction
 {
     public const string Present = "Present";
     public const string CleanUp = "CleanUp";

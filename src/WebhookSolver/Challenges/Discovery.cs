@@ -4,35 +4,35 @@ namespace WebhookSolver.Challenges;
 
 // The discovery documents of an aggregated API server (meta/v1). Field names are Kubernetes'.
 
-public sealed record ApiGroupList(
+internal sealed record ApiGroupList(
     [property: JsonPropertyName("groups")] IReadOnlyList<ApiGroup> Groups)
 {
-    [JsonPropertyName("kind")] public string Kind => "APIGroupList";
-    [JsonPropertyName("apiVersion")] public string ApiVersion => "v1";
+    [JsonPropertyName("kind")] public string Kind { get; } = "APIGroupList";
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; } = "v1";
 }
 
-public sealed record ApiGroup(
+internal sealed record ApiGroup(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("versions")] IReadOnlyList<GroupVersionForDiscovery> Versions,
     [property: JsonPropertyName("preferredVersion")] GroupVersionForDiscovery PreferredVersion)
 {
-    [JsonPropertyName("kind")] public string Kind => "APIGroup";
-    [JsonPropertyName("apiVersion")] public string ApiVersion => "v1";
+    [JsonPropertyName("kind")] public string Kind { get; } = "APIGroup";
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; } = "v1";
 }
 
-public sealed record GroupVersionForDiscovery(
+internal sealed record GroupVersionForDiscovery(
     [property: JsonPropertyName("groupVersion")] string GroupVersion,
     [property: JsonPropertyName("version")] string Version);
 
-public sealed record ApiResourceList(
+internal sealed record ApiResourceList(
     [property: JsonPropertyName("groupVersion")] string GroupVersion,
     [property: JsonPropertyName("resources")] IReadOnlyList<ApiResource> Resources)
 {
-    [JsonPropertyName("kind")] public string Kind => "APIResourceList";
-    [JsonPropertyName("apiVersion")] public string ApiVersion => "v1";
+    [JsonPropertyName("kind")] public string Kind { get; } = "APIResourceList";
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; } = "v1";
 }
 
-public sealed record ApiResource(
+internal sealed record ApiResource(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("singularName")] string SingularName,
     [property: JsonPropertyName("namespaced")] bool Namespaced,

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
-using WebhookSolver.Hosting;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Challenges;
 
@@ -8,15 +8,15 @@ namespace WebhookSolver.Challenges;
 /// The discovery documents the aggregator and kubectl read. <c>/apis/&lt;group&gt;/v1alpha1</c> doubles as the
 /// APIService availability probe, so it answers from memory and never touches AWS.
 /// </summary>
-public static class DiscoveryEndpoints
+internal static class DiscoveryEndpoints
 {
     public const string Version = "v1alpha1";
     private static readonly string[] OtherVerbs = ["POST", "PUT", "PATCH", "DELETE"];
 
     public static WebApplication MapDiscovery(this WebApplication app)
     {
-        var options = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
-        var group = options.EffectiveGroupName;
+        var options = app.Services.GetRequiredService<IOptions<ChallengeOptions>>().Value;
+        var group = options.GroupName;
         var groupVersion = new GroupVersionForDiscovery($"{group}/{Version}", Version);
         var apiGroup = new ApiGroup(group, [groupVersion], groupVersion);
         var resources = new ApiResourceList(groupVersion.GroupVersion,

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Challenges;
 
@@ -9,7 +8,7 @@ namespace WebhookSolver.Challenges;
 /// cluster's spec (a missing one fills the apiserver log with errors). <c>/openapi/v3</c> is not served (404),
 /// which the aggregator accepts. Swagger UI is served in local mode only.
 /// </summary>
-public static class OpenApiExtensions
+internal static class OpenApiExtensions
 {
     private const string DocumentName = "v2";
 
@@ -36,7 +35,7 @@ public static class OpenApiExtensions
             swagger.OpenApiVersion = OpenApiSpecVersion.OpenApi2_0;
         });
 
-        if (app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.Local)
+        if (app.Services.GetRequiredService<IOptions<ChallengeOptions>>().Value.ServeOpenApi)
         {
             app.UseSwaggerUI(ui =>
             {

@@ -1,6 +1,5 @@
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
-using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Credentials;
 

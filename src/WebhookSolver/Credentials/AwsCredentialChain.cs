@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Amazon.Runtime;
-using WebhookSolver.Challenges;
 using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Credentials;
@@ -28,9 +27,10 @@ internal sealed partial class AwsCredentialChain(
 
     private sealed record AssumeRoleKey(string SourceFingerprint, string Role, string Region, Uri Endpoint);
 
-    public async ValueTask<AwsIdentity> GetAsync(ChallengeRequest request, Route53Config config, CancellationToken cancellationToken)
+    public async ValueTask<AwsIdentity> GetAsync(CredentialRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var config = request.Config;
         ArgumentNullException.ThrowIfNull(config);
         var plan = CredentialPlan.For(config, request.AllowAmbientCredentials, environment);
         var namespaceName = request.ResourceNamespace;
@@ -60,7 +60,7 @@ internal sealed partial class AwsCredentialChain(
     }
 
     private async Task<ImmutableCredentials> WebIdentityAsync(
-        string namespaceName, Route53Config config, CredentialPlan plan, CancellationToken cancellationToken)
+        string namespaceName, CredentialConfig config, CredentialPlan plan, CancellationToken cancellationToken)
     {
         var reference = config.Auth!.Kubernetes!.ServiceAccountRef!;
         var serviceAccount = reference.Name!;
@@ -82,7 +82,7 @@ internal sealed partial class AwsCredentialChain(
     }
 
     /// <summary>Read on every challenge, so a rotated Secret takes effect at once.</summary>
-    private async Task<ImmutableCredentials> StaticKeysAsync(string namespaceName, Route53Config config, CancellationToken cancellationToken)
+    private async Task<ImmutableCredentials> StaticKeysAsync(string namespaceName, CredentialConfig config, CancellationToken cancellationToken)
     {
         var secretRef = config.SecretAccessKeySecretRef!;
         var secret = await kubernetes.ReadSecretAsync(namespaceName, secretRef.Name!, cancellationToken).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using Amazon;
-using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Credentials;
 
@@ -42,7 +41,7 @@ internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, 
         "or auth.kubernetes.serviceAccountRef with role)";
 
     /// <exception cref="SolverException">ambient credentials are needed but not allowed, or STS is needed without a region</exception>
-    public static CredentialPlan For(Route53Config config, bool allowAmbientCredentials, AwsEnvironment environment)
+    public static CredentialPlan For(CredentialConfig config, bool allowAmbientCredentials, AwsEnvironment environment)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(environment);
@@ -123,8 +122,8 @@ internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, 
     private static bool IsRegionName(string region) =>
         region.Length <= 64 && region.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
 
-    internal static bool HasAccessKeyID(Route53Config config) =>
+    internal static bool HasAccessKeyID(CredentialConfig config) =>
         config.AccessKeyID is not null || config.AccessKeyIDSecretRef?.Name is not null;
 
-    internal static bool HasSecretAccessKey(Route53Config config) => config.SecretAccessKeySecretRef?.Name is not null;
+    internal static bool HasSecretAccessKey(CredentialConfig config) => config.SecretAccessKeySecretRef?.Name is not null;
 }

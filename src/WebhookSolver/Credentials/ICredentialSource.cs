@@ -1,18 +1,23 @@
 using Amazon.Runtime;
-using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Credentials;
 
 /// <summary>The AWS identity one challenge acts with, and the region that picks the partition.</summary>
 /// <param name="Credentials">resolved keys (never logged)</param>
 /// <param name="Region">null when neither config nor environment names one: Route53 then uses the standard partition</param>
-public sealed record AwsIdentity(ImmutableCredentials Credentials, string? Region);
+internal sealed record AwsIdentity(ImmutableCredentials Credentials, string? Region);
+
+/// <summary>What the credential chain needs of one challenge.</summary>
+/// <param name="ResourceNamespace">the namespace Secrets and ServiceAccounts are read in (the Issuer's; cert-manager's for a ClusterIssuer)</param>
+/// <param name="AllowAmbientCredentials">whether the pod's own AWS identity may be used</param>
+/// <param name="Config">the credential fields of the decoded config</param>
+internal sealed record CredentialRequest(string ResourceNamespace, bool AllowAmbientCredentials, CredentialConfig Config);
 
 /// <summary>
-/// Turns a challenge and its decoded config into AWS credentials (the chain of <c>credentials.md</c>).
+/// Turns a challenge's credential request into AWS credentials (the chain of <c>credentials.md</c>).
 /// Throws <see cref="SolverException"/> with a message the user can act on.
 /// </summary>
-public interface ICredentialSource
+internal interface ICredentialSource
 {
-    ValueTask<AwsIdentity> GetAsync(ChallengeRequest request, Route53Config config, CancellationToken cancellationToken);
+    ValueTask<AwsIdentity> GetAsync(CredentialRequest request, CancellationToken cancellationToken);
 }

@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using Amazon.Runtime;
 using Amazon.SecurityToken;
 using Amazon.SecurityToken.Model;
-using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Credentials;
 

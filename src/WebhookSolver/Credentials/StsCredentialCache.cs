@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Credentials;
 
@@ -9,7 +8,7 @@ namespace WebhookSolver.Credentials;
 /// they expire. Concurrent callers for one key wait on the same call; a failure is not kept. Every lookup is
 /// counted as a hit (an earlier or concurrent call served it) or a miss (this caller made the STS call).
 /// </summary>
-internal sealed class StsCredentialCache(TimeProvider time, WebhookMetrics metrics)
+internal sealed class StsCredentialCache(TimeProvider time, CredentialMetrics metrics)
 {
     /// <summary>Renew this long before expiry (as the AWS SDKs do), or at half-life for shorter sessions.</summary>
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);

@@ -7,7 +7,7 @@ namespace WebhookSolver.Hosting;
 /// Flags in the style of the Go webhook servers (<c>--secure-port=8443</c> or <c>--secure-port 8443</c>),
 /// turned into configuration keys so that appsettings and environment variables can set the same values.
 /// </summary>
-public static class CommandLine
+internal static class CommandLine
 {
     public enum FlagKind { Text, Number, Fraction, Switch, Duration }
 

@@ -3,14 +3,14 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using WebhookSolver.Challenges;
+using WebhookSolver.Kubernetes;
+using WebhookSolver.Security;
 
 namespace WebhookSolver.Hosting;
 
-public static class HostingExtensions
+internal static class HostingExtensions
 {
-    /// <summary>Header and body limits: a ChallengePayload is a few KB, the aggregator sends a handful of headers.</summary>
-    public const int MaxRequestBodyBytes = 64 * 1024;
-
     /// <summary>Beyond this, Kestrel drops the connection without reading further.</summary>
     public const int MaxTransportBodyBytes = 1024 * 1024;
 
@@ -23,6 +23,25 @@ public static class HostingExtensions
             .Configure<IConfiguration>((options, configuration) => options.GroupName ??= configuration["GROUP_NAME"])
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        // Each feature sees only the settings it needs, filled from the server's options.
+        builder.Services.AddOptions<ChallengeOptions>().Configure<IOptions<WebhookOptions>>((challenges, webhook) =>
+        {
+            challenges.GroupName = webhook.Value.EffectiveGroupName;
+            challenges.SolverName = webhook.Value.SolverName;
+            challenges.ChallengeTimeout = webhook.Value.ChallengeTimeout;
+            challenges.ServeOpenApi = webhook.Value.Local;
+        });
+        builder.Services.AddOptions<SecurityModeOptions>()
+            .Configure<IOptions<WebhookOptions>>((security, webhook) => security.Local = webhook.Value.Local);
+        builder.Services.AddOptions<KubernetesClientOptions>()
+            .Configure<IOptions<WebhookOptions>>((kubernetes, webhook) => kubernetes.Kubeconfig = webhook.Value.Kubeconfig);
+        // After the Leases section is bound: these are the server's, not the section's.
+        builder.Services.AddOptions<ReplicaLeaseOptions>().PostConfigure<IOptions<WebhookOptions>>((leases, webhook) =>
+        {
+            leases.Local = webhook.Value.Local;
+            leases.GroupName = webhook.Value.EffectiveGroupName;
+            leases.SolverName = webhook.Value.SolverName;
+        });
 
         builder.Logging.ClearProviders();
         // Defaults in code, not appsettings.json: the process may start from any working directory (the image's
@@ -66,7 +85,7 @@ public static class HostingExtensions
         var metrics = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
 
         kestrel.AddServerHeader = false;
-        // The protocol refuses bodies over MaxRequestBodyBytes with a 413 Status; the transport limit sits above it
+        // The protocol refuses bodies over ChallengeEndpoints.MaxRequestBodyBytes with a 413 Status; the transport limit sits above it
         // so Kestrel can drain a moderately oversized body and the client reads that answer instead of a reset.
         kestrel.Limits.MaxRequestBodySize = MaxTransportBodyBytes;
         kestrel.Limits.MaxRequestHeaderCount = 64;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace WebhookSolver.Hosting;
 
-public sealed class MetricsOptions
+internal sealed class MetricsOptions
 {
     public const string Section = "Metrics";
 
@@ -11,7 +11,7 @@ public sealed class MetricsOptions
     public int Port { get; set; } = 9402;
 }
 
-public static class MetricsExtensions
+internal static class MetricsExtensions
 {
     public static IServiceCollection AddWebhookMetrics(this IServiceCollection services, IConfiguration configuration)
     {
@@ -19,7 +19,7 @@ public static class MetricsExtensions
         services.AddOptions<MetricsOptions>().Bind(configuration.GetSection(MetricsOptions.Section))
             .Validate(options => options.Port is >= 0 and <= 65535, "--metrics-port must be between 0 and 65535")
             .ValidateOnStart();
-        services.TryAddSingleton<WebhookMetrics>();
+        
         services.TryAddSingleton<PrometheusExporter>();
         return services;
     }

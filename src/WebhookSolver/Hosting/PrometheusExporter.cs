@@ -6,10 +6,10 @@ using System.Text;
 namespace WebhookSolver.Hosting;
 
 /// <summary>
-/// Collects the measurements of the <see cref="WebhookMetrics.MeterName"/> meter — counters, gauges and histograms —
+/// Collects the measurements of the <see cref="WebhookMeter.Name"/> meter — counters, gauges and histograms —
 /// and writes them in the Prometheus text exposition format (version 0.0.4).
 /// </summary>
-public sealed class PrometheusExporter : IDisposable
+internal sealed class PrometheusExporter : IDisposable
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -21,7 +21,7 @@ public sealed class PrometheusExporter : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == WebhookMetrics.MeterName && ReferenceEquals(instrument.Meter.Scope, meters) && instrument is Counter<long> or Histogram<double> or Counter<double> or UpDownCounter<long> or Gauge<double> or Gauge<long>)
+            if (instrument.Meter.Name == WebhookMeter.Name && ReferenceEquals(instrument.Meter.Scope, meters) && instrument is Counter<long> or Histogram<double> or Counter<double> or UpDownCounter<long> or Gauge<double> or Gauge<long>)
             {
                 _series.TryAdd(instrument, new Series(instrument));
                 listener.EnableMeasurementEvents(instrument);

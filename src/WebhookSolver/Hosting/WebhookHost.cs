@@ -6,7 +6,7 @@ namespace WebhookSolver.Hosting;
 /// Runs the server: parses the flags, builds the application from the caller's table of contents, and turns
 /// a bad setting into a message on stderr and exit code 2 instead of a stack trace.
 /// </summary>
-public static partial class WebhookHost
+internal static partial class WebhookHost
 {
     public const int BadUsage = 2;
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace WebhookSolver.Hosting;
 
 /// <summary>The server's settings: flags, the <c>Webhook</c> configuration section, or environment variables.</summary>
-public sealed class WebhookOptions
+internal sealed class WebhookOptions
 {
     public const string Section = "Webhook";
     public const string LocalGroupName = "acme.example.com";

@@ -1,16 +1,15 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Options;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting.Authentication;
 
 namespace WebhookSolver.Kubernetes;
 
 /// <summary>What a request asks to do, in SubjectAccessReview terms: a resource verb or a non-resource path.</summary>
-public sealed record AccessAttributes(string Verb, string? Group, string? Version, string? Resource, string? Path)
+internal sealed record AccessAttributes(string Verb, string? Group, string? Version, string? Resource, string? Path)
 {
     public bool IsResource => Resource is not null;
 
@@ -24,7 +23,7 @@ public sealed record AccessAttributes(string Verb, string? Group, string? Versio
         : $"{Verb} path \"{Path}\"";
 }
 
-public enum AccessOutcome
+internal enum AccessOutcome
 {
     Allowed,
     Denied,
@@ -34,7 +33,7 @@ public enum AccessOutcome
 }
 
 /// <param name="Reason">the authorizer's reason, or why the review failed; empty when none was given</param>
-public sealed record AccessDecision(AccessOutcome Outcome, string Reason);
+internal sealed record AccessDecision(AccessOutcome Outcome, string Reason);
 
 /// <summary>
 /// Asks the cluster whether a user may do something (SubjectAccessReview, authorization.k8s.io/v1), the way
@@ -44,7 +43,7 @@ public sealed record AccessDecision(AccessOutcome Outcome, string Reason);
 /// </summary>
 internal sealed partial class AccessReviewer(
     IServiceProvider services,
-    IOptions<WebhookSecurityOptions> options,
+    IOptions<AccessReviewOptions> options,
     TimeProvider time,
     ILogger<AccessReviewer> logger)
 {
@@ -79,7 +78,7 @@ internal sealed partial class AccessReviewer(
     private async Task<AccessDecision> AskAsync(string key, RequestUser user, AccessAttributes attributes)
     {
         var decision = await CallAsync(user, attributes).ConfigureAwait(false);
-        var ttl = options.Value.AuthorizationCacheTtl;
+        var ttl = options.Value.CacheTtl;
         if (decision.Outcome != AccessOutcome.ReviewFailed && ttl > TimeSpan.Zero)
         {
             if (_answers.Count >= MaxCachedAnswers)

@@ -1,11 +1,10 @@
-using k8s;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting;
+using k8s;
 
 namespace WebhookSolver.Kubernetes;
 
-public static class KubernetesExtensions
+internal static class KubernetesExtensions
 {
     /// <summary>
     /// The Kubernetes API client: from <c>--kubeconfig</c> when given, else the in-cluster service account.
@@ -13,9 +12,11 @@ public static class KubernetesExtensions
     /// </summary>
     public static IServiceCollection AddKubernetesClient(this IServiceCollection services)
     {
+        services.AddOptions<KubernetesClientOptions>();
+        services.TryAddSingleton(provider => new KubernetesResources(provider.GetRequiredService<IKubernetes>));
         services.TryAddSingleton<IKubernetes>(provider =>
         {
-            var options = provider.GetRequiredService<IOptions<WebhookOptions>>().Value;
+            var options = provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value;
             var configuration = string.IsNullOrWhiteSpace(options.Kubeconfig)
                 ? KubernetesClientConfiguration.InClusterConfig()
                 : KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig);
@@ -41,7 +42,9 @@ public static class KubernetesExtensions
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicaLeaseOptions>, ReplicaLeaseOptionsValidator>());
         services.TryAddSingleton(provider =>
-            new ReplicaMembership(provider.GetRequiredService<IOptions<WebhookOptions>>().Value.Local ? 1 : null));
+            new ReplicaMembership(provider.GetRequiredService<IOptions<ReplicaLeaseOptions>>().Value.Local ? 1 : null));
+        services.AddMetrics();
+        services.TryAddSingleton<ReplicaMetrics>();
         services.TryAddSingleton<ReplicaLeases>();
         services.AddHostedService(provider => provider.GetRequiredService<ReplicaLeases>());
         return services;

@@ -5,7 +5,6 @@ using k8s;
 using k8s.Autorest;
 using k8s.Exceptions;
 using k8s.Models;
-using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Kubernetes;
 

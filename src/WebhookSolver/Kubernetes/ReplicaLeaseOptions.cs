@@ -8,7 +8,7 @@ namespace WebhookSolver.Kubernetes;
 /// The pod's name and namespace come from <c>POD_NAME</c> and <c>POD_NAMESPACE</c>, which the chart sets through the
 /// downward API.
 /// </summary>
-public sealed class ReplicaLeaseOptions
+internal sealed class ReplicaLeaseOptions
 {
     public const string Section = "Leases";
 
@@ -26,6 +26,15 @@ public sealed class ReplicaLeaseOptions
     /// saw the Lease change, no longer counts. Whole seconds, as the API field is.
     /// </summary>
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Set by the host: outside a cluster (<c>--local</c>) there are no Leases and the replica is alone.</summary>
+    public bool Local { get; set; }
+
+    /// <summary>Set by the host: the API group the replicas serve together, the prefix of the Leases' label.</summary>
+    public string GroupName { get; set; } = "";
+
+    /// <summary>Set by the host: the solver's resource name, the value of the Leases' label.</summary>
+    public string SolverName { get; set; } = "route53";
 
     public bool HasIdentity => !string.IsNullOrEmpty(PodName) && !string.IsNullOrEmpty(PodNamespace);
 }

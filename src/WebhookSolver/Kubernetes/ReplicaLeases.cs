@@ -5,7 +5,6 @@ using k8s.Autorest;
 using k8s.Exceptions;
 using k8s.Models;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Kubernetes;
 
@@ -22,9 +21,8 @@ namespace WebhookSolver.Kubernetes;
 internal sealed partial class ReplicaLeases(
     ReplicaMembership membership,
     IOptions<ReplicaLeaseOptions> options,
-    IOptions<WebhookOptions> webhook,
     IServiceProvider services,
-    WebhookMetrics metrics,
+    ReplicaMetrics metrics,
     TimeProvider time,
     ILogger<ReplicaLeases> logger) : BackgroundService
 {
@@ -40,9 +38,9 @@ internal sealed partial class ReplicaLeases(
     private enum ApiState { NotAsked, Answering, Forbidden, Unreachable }
 
     /// <summary>The label that the Leases of this deployment's replicas carry.</summary>
-    public string LabelKey => $"{webhook.Value.EffectiveGroupName}/{BudgetLabelName}";
+    public string LabelKey => $"{options.Value.GroupName}/{BudgetLabelName}";
 
-    public string LabelValue => webhook.Value.SolverName;
+    public string LabelValue => options.Value.SolverName;
 
     private string PodName => options.Value.PodName!;
 
@@ -50,7 +48,7 @@ internal sealed partial class ReplicaLeases(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (webhook.Value.Local)
+        if (options.Value.Local)
         {
             // Outside a cluster there is no one to share with: membership was made knowing one replica.
             metrics.ReplicasSeen(1);

@@ -5,7 +5,7 @@ namespace WebhookSolver.Kubernetes;
 /// unexpired one. <see cref="Replicas"/> is null until the Lease API has answered once; after that it keeps the
 /// last count it had, also while the API cannot be reached.
 /// </summary>
-public sealed class ReplicaMembership
+internal sealed class ReplicaMembership
 {
     private readonly Lock _lock = new();
     private int? _replicas;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Route53;
 

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 
 namespace WebhookSolver.Route53;

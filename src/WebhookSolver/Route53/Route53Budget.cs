@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting;
 using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Route53;
@@ -15,13 +14,13 @@ namespace WebhookSolver.Route53;
 internal sealed partial class Route53Budget : IDisposable
 {
     private readonly IOptions<Route53Options> _options;
-    private readonly WebhookMetrics _metrics;
+    private readonly Route53Metrics _metrics;
     private readonly ILogger<Route53Budget> _logger;
     private readonly ReplicaMembership? _membership;
     private readonly Lock _lock = new();
     private double _share;
 
-    public Route53Budget(IOptions<Route53Options> options, WebhookMetrics metrics, ILogger<Route53Budget> logger, ReplicaMembership? membership = null)
+    public Route53Budget(IOptions<Route53Options> options, Route53Metrics metrics, ILogger<Route53Budget> logger, ReplicaMembership? membership = null)
     {
         (_options, _metrics, _logger, _membership) = (options, metrics, logger, membership);
         if (membership is not null)
@@ -72,7 +71,7 @@ internal sealed partial class Route53Budget : IDisposable
             _share = share;
         }
 
-        _metrics.Route53BudgetShare(share);
+        _metrics.BudgetShare(share);
         LogShare(_logger, replicas, basis, settings.RequestsPerSecond, settings.Burst, settings.RequestsPerSecond * share, settings.Burst * share);
     }
 

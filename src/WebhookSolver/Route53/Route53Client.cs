@@ -6,7 +6,6 @@ using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Route53;
 
@@ -18,7 +17,7 @@ internal sealed partial class Route53Client(
     IHttpClientFactory httpClients,
     IOptions<Route53Options> options,
     Route53RateLimiter limiter,
-    WebhookMetrics metrics,
+    Route53Metrics metrics,
     TimeProvider time,
     ILogger<Route53Client> logger)
 {

@@ -1,14 +1,12 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Challenges;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Route53;
 
-public static class Route53Extensions
+internal static class Route53Extensions
 {
-    /// <summary>The Route53 solver: options (section <c>Route53</c>), the REST-XML client, zone lookup and record writer.</summary>
-    public static IServiceCollection AddRoute53Solver(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Route53 access: options (section <c>Route53</c>), the REST-XML client, zone lookup and record writer.</summary>
+    public static IServiceCollection AddRoute53(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
@@ -21,7 +19,7 @@ public static class Route53Extensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Route53Options>, Route53OptionsValidator>());
 
         services.AddMetrics();
-        services.TryAddSingleton<WebhookMetrics>();
+        services.TryAddSingleton<Route53Metrics>();
         services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<Route53Budget>();
         services.TryAddSingleton<Route53RateLimiter>();
@@ -31,7 +29,6 @@ public static class Route53Extensions
         services.TryAddSingleton<ChangeBatcher>();
         services.TryAddSingleton<ChangeWatcher>();
         services.TryAddSingleton<Route53RecordWriter>();
-        services.TryAddSingleton<ISolver, Route53Solver>();
         return services;
     }
 

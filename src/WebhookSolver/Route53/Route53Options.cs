@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace WebhookSolver.Route53;
 
 /// <summary>The <c>Route53</c> configuration section (flags <c>--route53-*</c>).</summary>
-public sealed class Route53Options
+internal sealed class Route53Options
 {
     public const string Section = "Route53";
 

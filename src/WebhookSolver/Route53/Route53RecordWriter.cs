@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 
 namespace WebhookSolver.Route53;

@@ -1,4 +1,3 @@
-using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Route53;
 

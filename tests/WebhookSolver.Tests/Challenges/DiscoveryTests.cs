@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Challenges;
 

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
+
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 
 namespace WebhookSolver.Tests.Credentials;
@@ -12,7 +13,7 @@ namespace WebhookSolver.Tests.Credentials;
 public class AmbientCredentialsTests
 {
     private static Task<AwsIdentity> ResolveAmbient(ChainHarness harness, string configJson = "{}") =>
-        harness.Chain.GetAsync(Request(configJson, allowAmbient: true), Route53ConfigDecoder.Decode(Json(configJson)), CancellationToken.None).AsTask();
+        harness.Chain.GetAsync(Request(configJson, allowAmbient: true), CancellationToken.None).AsTask();
 
     private static string CredentialsJson(string accessKeyId, string secret, string token) => new JsonObject
     {

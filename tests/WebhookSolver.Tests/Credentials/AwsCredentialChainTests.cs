@@ -1,5 +1,6 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
+
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 
 namespace WebhookSolver.Tests.Credentials;
@@ -16,7 +17,7 @@ public class AwsCredentialChainTests
         """{"region": "eu-central-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "accessKeyIDSecretRef": {"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
 
     private static Task<AwsIdentity> Resolve(ChainHarness harness, string configJson, bool allowAmbient = false, string ns = Namespace) =>
-        harness.Chain.GetAsync(Request(configJson, allowAmbient, ns), Route53ConfigDecoder.Decode(Json(configJson)), CancellationToken.None).AsTask();
+        harness.Chain.GetAsync(Request(configJson, allowAmbient, ns), CancellationToken.None).AsTask();
 
     private static void AddKeys(ChainHarness harness, string ns = Namespace) =>
         harness.Kubernetes.AddSecret(ns, "aws", new Dictionary<string, string> { ["id"] = " AKIASTATICEXAMPLE\n", ["secret"] = "static/secret+key\n" });

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WebhookSolver.Credentials;
 using WebhookSolver.Kubernetes;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Credentials;
 
@@ -22,7 +22,7 @@ internal sealed class ChainHarness : IAsyncDisposable
         Time = time;
         var meters = _meterServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         Exporter = new WebhookSolver.Hosting.PrometheusExporter(meters);
-        Metrics = new WebhookSolver.Hosting.WebhookMetrics(meters);
+        Metrics = new CredentialMetrics(meters);
         Cache = new StsCredentialCache(time, Metrics);
         Chain = new AwsCredentialChain(
             new KubernetesResources(kubernetes.Client()),
@@ -42,7 +42,7 @@ internal sealed class ChainHarness : IAsyncDisposable
     /// <summary>The cache's counters, exported as /metrics would.</summary>
     public WebhookSolver.Hosting.PrometheusExporter Exporter { get; }
 
-    public WebhookSolver.Hosting.WebhookMetrics Metrics { get; }
+    public CredentialMetrics Metrics { get; }
     public AwsCredentialChain Chain { get; }
 
     /// <param name="environment">as in <see cref="CredentialPlanTests.ParseEnvironment"/>; the STS override defaults to the fake</param>

@@ -1,6 +1,9 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
+
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
+
+using WebhookSolver.Solver;
 
 namespace WebhookSolver.Tests.Credentials;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
-using WebhookSolver.Challenges;
+using WebhookSolver.Credentials;
+using WebhookSolver.Solver;
 
 namespace WebhookSolver.Tests.Credentials;
 
@@ -10,17 +11,7 @@ internal static class CredentialTestData
 
     public static JsonElement Json(string json) => JsonDocument.Parse(json).RootElement.Clone();
 
-    public static ChallengeRequest Request(string? configJson, bool allowAmbient = false, string resourceNamespace = Namespace) => new()
-    {
-        Uid = "0f4c1a3e-5b7d-4c51-9b8e-1a2b3c4d5e6f",
-        Action = ChallengeAction.Present,
-        Type = "dns-01",
-        DnsName = "www.example.com",
-        Key = "challenge-key",
-        ResourceNamespace = resourceNamespace,
-        ResolvedFQDN = "_acme-challenge.www.example.com.",
-        ResolvedZone = "example.com.",
-        AllowAmbientCredentials = allowAmbient,
-        Config = configJson is null ? null : Json(configJson),
-    };
+    /// <summary>What the solver hands the credential chain for a challenge with this config.</summary>
+    public static CredentialRequest Request(string? configJson, bool allowAmbient = false, string resourceNamespace = Namespace) =>
+        new(resourceNamespace, allowAmbient, Route53ConfigDecoder.Decode(configJson is null ? null : Json(configJson)));
 }

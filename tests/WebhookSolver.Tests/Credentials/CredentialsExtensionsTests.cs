@@ -1,6 +1,7 @@
-using k8s;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Credentials;
+using k8s;
+
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 
 namespace WebhookSolver.Tests.Credentials;
@@ -10,7 +11,7 @@ public class CredentialsExtensionsTests
     [Fact]
     public async Task TheRegisteredCredentialSourceKeepsTestReplacements()
     {
-        await using var api = await TestSupport.FakeKubernetesApi.StartAsync();
+        await using var api = await WebhookSolver.Testing.FakeKubernetesApi.StartAsync();
         api.AddSecret(Namespace, "aws", new Dictionary<string, string> { ["id"] = "AKIADI", ["secret"] = "di-secret" });
         var services = new ServiceCollection()
             .AddLogging()
@@ -21,7 +22,7 @@ public class CredentialsExtensionsTests
         const string config = """{"accessKeyIDSecretRef": {"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
 
         var identity = await provider.GetRequiredService<ICredentialSource>()
-            .GetAsync(Request(config), Route53ConfigDecoder.Decode(Json(config)), CancellationToken.None);
+            .GetAsync(Request(config), CancellationToken.None);
 
         identity.Credentials.AccessKey.Should().Be("AKIADI");
         identity.Region.Should().Be("sa-east-1");

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Hosting;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Hosting;
 
@@ -26,7 +26,7 @@ public class MetricsTests
             (await client.PostAsync("/apis/acme.example.com/v1alpha1/route53", content)).StatusCode.Should().Be(HttpStatusCode.Created);
         }
 
-        factory.Solver.Failure = new WebhookSolver.Challenges.SolverException("nope");
+        factory.Solver.Failure = new WebhookSolver.SolverException("nope");
         using (var content = new StringContent(Payload, Encoding.UTF8, "application/json"))
         {
             await client.PostAsync("/apis/acme.example.com/v1alpha1/route53", content);
@@ -50,12 +50,13 @@ public class MetricsTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meters = services.GetRequiredService<IMeterFactory>();
         using var exporter = new PrometheusExporter(meters);
-        using var metrics = new WebhookMetrics(meters);
+        using var route53 = new WebhookSolver.Route53.Route53Metrics(meters);
+        using var credentials = new WebhookSolver.Credentials.CredentialMetrics(meters);
 
-        metrics.ChangeBatchSent(1);
-        metrics.ChangeBatchSent(7);
-        metrics.ChangeBatchSent(7);
-        metrics.CredentialLookup(cacheHit: true);
+        route53.ChangeBatchSent(1);
+        route53.ChangeBatchSent(7);
+        route53.ChangeBatchSent(7);
+        credentials.CredentialLookup(cacheHit: true);
 
         var text = exporter.Export();
         text.Should().Contain("webhook_route53_change_batch_size_bucket{le=\"1\"} 1")

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Hosting;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Hosting;
 
@@ -15,6 +15,30 @@ public class ReadmeTests
         foreach (var flag in CommandLine.Flags)
         {
             readme.Should().Contain($"| `--{flag.Name}` |", $"--{flag.Name} is a flag of the server");
+        }
+    }
+
+    [Fact]
+    public void TheRepositoryLayoutNamesEverySourceFolderAndProject()
+    {
+        var readme = File.ReadAllText(TestData.RepositoryFile("README.md"));
+        var start = readme.IndexOf("\n## Repository layout\n", StringComparison.Ordinal);
+        start.Should().BeGreaterThan(0, "README has a Repository layout section");
+        var end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var layout = end < 0 ? readme[start..] : readme[start..end];
+        var source = TestData.RepositoryFile(Path.Combine("src", "WebhookSolver"));
+        var folders = Directory.GetDirectories(source).Select(Path.GetFileName).Where(name => name is not ("bin" or "obj")).ToList();
+
+        folders.Should().NotBeEmpty();
+        foreach (var folder in folders)
+        {
+            layout.Should().Contain($"\n  {folder}/ ", $"src/WebhookSolver/{folder} is a folder of the server");
+        }
+
+        foreach (var project in Directory.GetDirectories(TestData.RepositoryFile("tests")).Concat(Directory.GetDirectories(TestData.RepositoryFile("bench"))))
+        {
+            var name = Path.GetRelativePath(TestData.RepositoryRoot, project).Replace('\\', '/');
+            layout.Should().Contain($"\n{name}/ ", $"{name} is a project of the repository");
         }
     }
 
@@ -38,8 +62,10 @@ public class ReadmeTests
         };
         listener.Start();
 
-        using var metrics = new WebhookMetrics(meters);
-        _ = new WebhookSolver.Hosting.Authentication.SecurityMetrics(meters);
+        using var challenges = new WebhookSolver.Challenges.ChallengeMetrics(meters);
+        using var route53 = new WebhookSolver.Route53.Route53Metrics(meters);
+        using var credentials = new WebhookSolver.Credentials.CredentialMetrics(meters);
+        _ = new WebhookSolver.Security.SecurityMetrics(meters);
 
         names.Should().HaveCountGreaterThan(9);
         foreach (var name in names)

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting.Authentication;
 using WebhookSolver.Kubernetes;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Security;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Kubernetes;
 
@@ -30,7 +30,7 @@ public sealed class AccessReviewerTests : IAsyncLifetime
     }
 
     private AccessReviewer Reviewer(TimeSpan ttl) => new(_services,
-        Options.Create(new WebhookSecurityOptions { AuthorizationCacheTtl = ttl }), _clock, NullLogger<AccessReviewer>.Instance);
+        Options.Create(new AccessReviewOptions { CacheTtl = ttl }), _clock, NullLogger<AccessReviewer>.Instance);
 
     [Fact]
     public async Task AnAnswerIsReusedUntilItsTtlEnds()
@@ -109,7 +109,7 @@ public sealed class AccessReviewerTests : IAsyncLifetime
         await using var services = new ServiceCollection()
             .AddSingleton<k8s.IKubernetes>(new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = $"http://127.0.0.1:{port}" }))
             .BuildServiceProvider();
-        var reviewer = new AccessReviewer(services, Options.Create(new WebhookSecurityOptions()), _clock, NullLogger<AccessReviewer>.Instance);
+        var reviewer = new AccessReviewer(services, Options.Create(new AccessReviewOptions()), _clock, NullLogger<AccessReviewer>.Instance);
 
         var decision = await reviewer.ReviewAsync(Alice, Create, default);
 

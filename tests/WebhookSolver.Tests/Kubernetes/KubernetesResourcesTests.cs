@@ -2,7 +2,7 @@ using k8s;
 using WebhookSolver.Challenges;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Tests.Credentials;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Kubernetes;
 

@@ -3,10 +3,9 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Kubernetes;
 
@@ -196,8 +195,7 @@ public sealed class ReplicaLeasesTests
         var settings = InProcessReplica.FastLeases("webhook-a");
         settings["Leases:Duration"] = "00:00:15";
         settings[key] = value;
-        using var services = Route53Harness.BuildServices(NoRoute53, settings, configure: services => services.AddReplicaLeases()
-            .AddOptions<WebhookOptions>());
+        using var services = Route53Harness.BuildServices(NoRoute53, settings, configure: services => services.AddReplicaLeases());
 
         var read = () => services.GetRequiredService<IOptions<ReplicaLeaseOptions>>().Value;
 

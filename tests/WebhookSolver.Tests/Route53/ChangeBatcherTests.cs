@@ -1,6 +1,6 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Route53;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Route53;
 

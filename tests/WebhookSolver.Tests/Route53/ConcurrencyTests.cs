@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Challenges;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Route53;
 

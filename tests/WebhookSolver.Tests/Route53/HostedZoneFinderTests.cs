@@ -1,7 +1,7 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 using WebhookSolver.Route53;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Route53;
 

@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
 using WebhookSolver.Route53;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Solver;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Route53;
 

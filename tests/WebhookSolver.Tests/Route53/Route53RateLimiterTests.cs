@@ -2,10 +2,9 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using WebhookSolver.Hosting;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Route53;
 
@@ -17,7 +16,7 @@ public sealed class Route53RateLimiterTests
         var time = new ManualTimeProvider();
         var options = Options.Create(new Route53Options { RequestsPerSecond = rate, Burst = burst });
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
-        var budget = new Route53Budget(options, new WebhookMetrics(meters), NullLogger<Route53Budget>.Instance, membership);
+        var budget = new Route53Budget(options, new Route53Metrics(meters), NullLogger<Route53Budget>.Instance, membership);
         return (new Route53RateLimiter(options, budget, time, NullLogger<Route53RateLimiter>.Instance), time);
     }
 

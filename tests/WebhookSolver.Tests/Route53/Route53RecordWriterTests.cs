@@ -1,5 +1,5 @@
 using WebhookSolver.Challenges;
-using WebhookSolver.Tests.TestSupport;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Route53;
 
