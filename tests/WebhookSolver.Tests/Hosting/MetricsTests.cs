@@ -67,6 +67,27 @@ public class MetricsTests
     }
 
     [Fact]
+    public void GaugesReportTheirLastValue()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var exporter = new PrometheusExporter(meters);
+        using var route53 = new WebhookSolver.Route53.Route53Metrics(meters);
+        using var replicas = new WebhookSolver.Kubernetes.ReplicaMetrics(meters);
+
+        route53.BudgetShare(0.5);
+        route53.BudgetShare(1.0 / 3);
+        replicas.ReplicasSeen(2);
+        replicas.ReplicasSeen(3);
+
+        var text = exporter.Export();
+        text.Should().Contain("# TYPE webhook_route53_budget_share gauge")
+            .And.Contain($"webhook_route53_budget_share {(1.0 / 3).ToString("R", System.Globalization.CultureInfo.InvariantCulture)}\n")
+            .And.Contain("# TYPE webhook_replicas_seen gauge")
+            .And.Contain("webhook_replicas_seen 3\n");
+    }
+
+    [Fact]
     public async Task ThePlainMetricsPortServesMetricsAndNothingElse()
     {
         var port = Ports.Free();

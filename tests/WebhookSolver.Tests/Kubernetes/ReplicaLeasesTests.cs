@@ -185,6 +185,30 @@ public sealed class ReplicaLeasesTests
         replica.Services.GetRequiredService<Route53Budget>().Share.Should().Be(1);
     }
 
+    [Fact]
+    public async Task TheServerStartsAndServesWhenLeasesAreForbidden()
+    {
+        using var certificates = new FrontProxyCertificates();
+        await using var api = await FakeKubernetesApi.StartAsync();
+        api.Leases.Forbidden = true;
+        using var factory = new SecureWebhookFactory(certificates, api.Client(), new Dictionary<string, string?>
+        {
+            ["Authentication:ClientCaFile"] = certificates.FrontProxyCaFile,
+            ["POD_NAME"] = "webhook-a",
+            ["POD_NAMESPACE"] = InProcessReplica.Namespace,
+            ["Leases:RenewInterval"] = "00:00:00.100",
+            ["Leases:Duration"] = "00:00:02",
+        });
+        factory.Start();
+        using var client = factory.CreateTlsClient(null);
+
+        await Until(() => api.Requests.Count(r => r.Path.Contains("/leases", StringComparison.Ordinal)) >= 3);
+
+        (await client.GetAsync(new Uri("/readyz", UriKind.Relative))).StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        api.Requests.Should().Contain(r => r.Method == "POST" && r.Path == $"/apis/coordination.k8s.io/v1/namespaces/{InProcessReplica.Namespace}/leases");
+        factory.Services.GetRequiredService<Route53Budget>().Share.Should().Be(0.5, "the assumed share stays while Leases are forbidden");
+    }
+
     [Theory]
     [InlineData("POD_NAME", "Webhook_A", "POD_NAME 'Webhook_A' is not a Kubernetes object name")]
     [InlineData("POD_NAMESPACE", "cert.manager", "POD_NAMESPACE 'cert.manager' is not a namespace name")]
