@@ -66,9 +66,10 @@ internal sealed partial class ReplicaLeases(
             // Resolved here, not injected: without a cluster or --kubeconfig the client cannot be made.
             _client = services.GetRequiredService<IKubernetes>();
         }
-        catch (KubeConfigException)
+        catch (KubeConfigException e)
         {
-            LogNoKubernetesApi();
+            // The message names what is missing in the configuration (no file contents, no credentials).
+            LogNoKubernetesApi(e.Message);
             return;
         }
 
@@ -333,8 +334,8 @@ internal sealed partial class ReplicaLeases(
     private partial void LogNoPodIdentity();
 
     [LoggerMessage(EventId = 3505, Level = LogLevel.Warning,
-        Message = "No Kubernetes API to hold a Lease with (not in a cluster and no --kubeconfig): this replica assumes --route53-assumed-replicas replicas share the Route53 budget")]
-    private partial void LogNoKubernetesApi();
+        Message = "No Kubernetes API to hold a Lease with ({Detail}; outside a cluster pass --kubeconfig): this replica assumes --route53-assumed-replicas replicas share the Route53 budget")]
+    private partial void LogNoKubernetesApi(string detail);
 
     [LoggerMessage(EventId = 3506, Level = LogLevel.Information, Message = "Released Lease {Namespace}/{Name}: the other replicas take its share of the Route53 budget")]
     private partial void LogReleased(string @namespace, string name);
