@@ -11,7 +11,7 @@ namespace WebhookSolver.Route53;
 /// the API is unreachable. Never more than the whole budget. Without membership (the solver on its own) the
 /// replica has the whole budget.
 /// </summary>
-internal sealed partial class Route53Budget : IDisposable
+internal sealed partial class Route53Budget : IHostedService, IDisposable
 {
     private readonly IOptions<Route53Options> _options;
     private readonly Route53Metrics _metrics;
@@ -74,6 +74,11 @@ internal sealed partial class Route53Budget : IDisposable
         _metrics.BudgetShare(share);
         LogShare(_logger, replicas, basis, settings.RequestsPerSecond, settings.Burst, settings.RequestsPerSecond * share, settings.Burst * share);
     }
+
+    /// <summary>Hosted only so that it exists from start-up — its gauge and log line — rather than from the first Route53 call.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose()
     {

@@ -22,6 +22,7 @@ internal static class Route53Extensions
         services.TryAddSingleton<Route53Metrics>();
         services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.TryAddSingleton<Route53Budget>();
+        services.AddHostedService(provider => provider.GetRequiredService<Route53Budget>());
         services.TryAddSingleton<Route53RateLimiter>();
         services.TryAddSingleton<Route53Client>();
         services.TryAddSingleton<HostedZoneFinder>();
