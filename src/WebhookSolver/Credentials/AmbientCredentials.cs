@@ -24,16 +24,9 @@ internal sealed class AmbientCredentials : IDisposable
         }
         catch (Exception e) when (e is not SolverException && !cancellationToken.IsCancellationRequested)
         {
-            throw new SolverException(
-                "ambient credentials are allowed but none could be loaded from the webhook's pod: " +
-                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, mount a shared credentials file, " +
-                "or use IRSA, EKS Pod Identity or the node's instance profile (AWS_EC2_METADATA_DISABLED must then be unset). " +
-                $"The AWS SDK reported: {OneLine(e.Message)}", e);
+            throw new SolverException(AmbientSources.FromProcess().Explain(e), e);
         }
     }
-
-    private static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     public void Dispose() => _resolver.Dispose();
 }

@@ -34,11 +34,11 @@ internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, 
     /// <summary>The role session name the built-in solver uses; CloudTrail filters rely on it.</summary>
     public const string RoleSessionName = "cert-manager";
 
+    /// <summary>cert-manager's wording first; then why, and the fix for a namespaced Issuer (the usual case).</summary>
     public const string EmptyCredentialsMessage =
-        "empty credentials; perhaps you meant to enable ambient credentials? " +
-        "(cert-manager allows the pod's own AWS identity for ClusterIssuers, and for Issuers only with " +
-        "--issuer-ambient-credentials; otherwise set accessKeyIDSecretRef and secretAccessKeySecretRef, " +
-        "or auth.kubernetes.serviceAccountRef with role)";
+        "empty credentials; perhaps you meant to enable ambient credentials? The config names no AWS credentials and " +
+        "allowAmbientCredentials is false (for Issuers unless cert-manager runs with --issuer-ambient-credentials): " +
+        "reference a Secret with accessKeyIDSecretRef and secretAccessKeySecretRef";
 
     /// <exception cref="SolverException">ambient credentials are needed but not allowed, or STS is needed without a region</exception>
     public static CredentialPlan For(CredentialConfig config, bool allowAmbientCredentials, AwsEnvironment environment)

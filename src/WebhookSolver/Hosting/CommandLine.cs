@@ -131,34 +131,16 @@ internal static class CommandLine
             case FlagKind.Switch when !bool.TryParse(value, out _):
                 return $"flag --{flag.Name} must be true or false, got '{value}'";
             case FlagKind.Duration:
-                if (!TryParseDuration(value, out var duration))
+                if (!Duration.TryParse(value, out var duration))
                 {
-                    return $"flag --{flag.Name} must be a duration such as 500ms, 10s or 1m, got '{value}'";
+                    return $"flag --{flag.Name} must be a duration such as {Duration.Examples}, got '{value}'";
                 }
 
-                value = duration.ToString("c", CultureInfo.InvariantCulture);
+                value = Duration.Format(duration);
                 return null;
             default:
                 return null;
         }
-    }
-
-    /// <summary>Go-style durations: <c>500ms</c>, <c>10s</c>, <c>2m</c>, <c>1h</c>.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = default;
-        var units = new (string Suffix, double Milliseconds)[] { ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000) };
-        foreach (var (suffix, milliseconds) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
-            {
-                duration = TimeSpan.FromMilliseconds(amount * milliseconds);
-                return true;
-            }
-        }
-
-        return false;
     }
 
     public static string Usage()

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using k8s;
 using k8s.Autorest;
-using k8s.Exceptions;
 using k8s.Models;
 
 namespace WebhookSolver.Kubernetes;
@@ -30,10 +29,9 @@ internal sealed class KubernetesResources(Func<IKubernetes> connect)
         {
             return connect();
         }
-        catch (KubeConfigException)
+        catch (KubernetesUnavailableException e)
         {
-            throw new SolverException(
-                $"cannot read {what}: the webhook has no Kubernetes API to talk to; run it in a cluster or pass --kubeconfig");
+            throw new SolverException($"cannot read {what}: {e.Message}");
         }
     }
 

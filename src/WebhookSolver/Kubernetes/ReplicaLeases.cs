@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using k8s;
 using k8s.Autorest;
-using k8s.Exceptions;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 
@@ -66,9 +65,9 @@ internal sealed partial class ReplicaLeases(
             // Resolved here, not injected: without a cluster or --kubeconfig the client cannot be made.
             _client = services.GetRequiredService<IKubernetes>();
         }
-        catch (KubeConfigException e)
+        catch (KubernetesUnavailableException e)
         {
-            // The message names what is missing in the configuration (no file contents, no credentials).
+            // Its message names the flag or file to fix, never the kubeconfig's contents.
             LogNoKubernetesApi(e.Message);
             return;
         }
@@ -334,7 +333,7 @@ internal sealed partial class ReplicaLeases(
     private partial void LogNoPodIdentity();
 
     [LoggerMessage(EventId = 3505, Level = LogLevel.Warning,
-        Message = "No Kubernetes API to hold a Lease with ({Detail}; outside a cluster pass --kubeconfig): this replica assumes --route53-assumed-replicas replicas share the Route53 budget")]
+        Message = "No Kubernetes API to hold a Lease with ({Detail}): this replica assumes --route53-assumed-replicas replicas share the Route53 budget")]
     private partial void LogNoKubernetesApi(string detail);
 
     [LoggerMessage(EventId = 3506, Level = LogLevel.Information, Message = "Released Lease {Namespace}/{Name}: the other replicas take its share of the Route53 budget")]

@@ -11,7 +11,7 @@ internal static class Route53Extensions
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<Route53Options>()
-            .Bind(configuration.GetSection(Route53Options.Section))
+            .BindWithDurations(configuration.GetSection(Route53Options.Section))
             // The AWS SDKs' endpoint overrides, service-specific first; configuration includes the environment.
             .PostConfigure(options => options.Endpoint = FirstSet(
                 options.Endpoint, configuration["AWS_ENDPOINT_URL_ROUTE53"], configuration["AWS_ENDPOINT_URL"]))

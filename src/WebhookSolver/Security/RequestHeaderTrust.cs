@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Security;
 
@@ -193,7 +194,12 @@ internal sealed partial class RequestHeaderTrust(
         {
             return (null, $"the Kubernetes API refused to let the webhook read {what} ({(int)e.Response.StatusCode}). {FixHint}");
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+        catch (KubernetesUnavailableException e)
+        {
+            // No cluster at all: the RBAC half of the hint would mislead.
+            return (null, $"cannot read {what}: {e.Message}, or pass --requestheader-client-ca-file=<front-proxy CA bundle>, or run with --local to debug outside a cluster");
+        }
+                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
         {
             return (null, $"{what} does not exist (the cluster's aggregation layer is not configured?). {FixHint}");
         }

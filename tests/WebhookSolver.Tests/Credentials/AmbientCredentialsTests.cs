@@ -134,15 +134,33 @@ public class AmbientCredentialsTests
     }
 
     [Fact]
-    public async Task NoAmbientSourceGivesAMessageListingTheOptions()
+    public async Task NoAmbientSourceNamesTheSourcesTriedAndTheFixInOneShortLine()
     {
         using var scope = new AwsEnvironmentScope();
         await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
 
         var resolve = () => ResolveAmbient(harness);
 
-        await resolve.Should().ThrowAsync<SolverException>()
-            .WithMessage("ambient credentials are allowed but none could be loaded from the webhook's pod: set AWS_ACCESS_KEY_ID*IRSA, EKS Pod Identity*");
+        var failure = (await resolve.Should().ThrowAsync<SolverException>()).Which;
+        failure.Message.Should().Be(
+            "ambient credentials are allowed but the webhook's pod has none: tried environment variables, shared files (none), IRSA, " +
+            "EKS Pod Identity, instance metadata (off: AWS_EC2_METADATA_DISABLED=true). Give the webhook's ServiceAccount an IAM role with IRSA or EKS Pod Identity");
+        failure.Message.Length.Should().BeLessThanOrEqualTo(300);
+    }
+
+    [Fact]
+    public async Task ABrokenIrsaSetupIsNamedWithItsRoleAndFix()
+    {
+        using var scope = new AwsEnvironmentScope();
+        scope.Set("AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/cert-manager").Set("AWS_WEB_IDENTITY_TOKEN_FILE", Path.Combine(scope.Directory, "missing-token"));
+        await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
+
+        var resolve = () => ResolveAmbient(harness);
+
+        var failure = (await resolve.Should().ThrowAsync<SolverException>()).Which;
+        failure.Message.Should().StartWith("ambient credentials: IRSA role arn:aws:iam::111111111111:role/cert-manager could not be assumed (")
+            .And.Contain("sts:AssumeRoleWithWebIdentity").And.NotContain("Exception 1 of");
+        failure.Message.Length.Should().BeLessThanOrEqualTo(300);
     }
 
     [Fact]
