@@ -70,7 +70,7 @@ internal sealed class InProcessReplica : IAsyncDisposable
             }
 
             // What the host sets from its own options.
-            services.AddOptions<ReplicaLeaseOptions>().PostConfigure<Microsoft.Extensions.Configuration.IConfiguration>((options, configuration) =>
+            services.AddOptions<ReplicaDeploymentOptions>().Configure<Microsoft.Extensions.Configuration.IConfiguration>((options, configuration) =>
             {
                 options.Local = configuration["Webhook:Local"] == "true";
                 options.GroupName = GroupName;

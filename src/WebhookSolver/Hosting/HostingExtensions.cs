@@ -36,8 +36,7 @@ internal static class HostingExtensions
             .Configure<IOptions<WebhookOptions>>((security, webhook) => security.Local = webhook.Value.Local);
         builder.Services.AddOptions<KubernetesClientOptions>()
             .Configure<IOptions<WebhookOptions>>((kubernetes, webhook) => kubernetes.Kubeconfig = webhook.Value.Kubeconfig);
-        // After the Leases section is bound: these are the server's, not the section's.
-        builder.Services.AddOptions<ReplicaLeaseOptions>().PostConfigure<IOptions<WebhookOptions>>((leases, webhook) =>
+        builder.Services.AddOptions<ReplicaDeploymentOptions>().Configure<IOptions<WebhookOptions>>((leases, webhook) =>
         {
             leases.Local = webhook.Value.Local;
             leases.GroupName = webhook.Value.EffectiveGroupName;

@@ -28,7 +28,7 @@ internal static class KubernetesExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReplicaLeaseOptions>()
-            .BindConfiguration(ReplicaLeaseOptions.Section)
+            .BindConfigurationWithDurations(ReplicaLeaseOptions.Section)
             .Configure<IConfiguration>((options, configuration) =>
             {
                 options.PodName ??= configuration["POD_NAME"];
@@ -36,8 +36,9 @@ internal static class KubernetesExtensions
             })
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicaLeaseOptions>, ReplicaLeaseOptionsValidator>());
+        services.AddOptions<ReplicaDeploymentOptions>();
         services.TryAddSingleton(provider =>
-            new ReplicaMembership(provider.GetRequiredService<IOptions<ReplicaLeaseOptions>>().Value.Local ? 1 : null));
+            new ReplicaMembership(provider.GetRequiredService<IOptions<ReplicaDeploymentOptions>>().Value.Local ? 1 : null));
         services.AddMetrics();
         services.TryAddSingleton<ReplicaMetrics>();
         services.TryAddSingleton<ReplicaLeases>();

@@ -23,20 +23,30 @@ internal sealed class ReplicaLeaseOptions
 
     /// <summary>
     /// <c>leaseDurationSeconds</c>: a Lease not renewed for this long, as the reader's clock measures from when it last
-    /// saw the Lease change, no longer counts. Whole seconds, as the API field is.
+    /// saw the Lease change, no longer counts. The API field holds whole seconds: a fraction is rounded up.
     /// </summary>
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Set by the host: outside a cluster (<c>--local</c>) there are no Leases and the replica is alone.</summary>
-    public bool Local { get; set; }
-
-    /// <summary>Set by the host: the API group the replicas serve together, the prefix of the Leases' label.</summary>
-    public string GroupName { get; set; } = "";
-
-    /// <summary>Set by the host: the solver's resource name, the value of the Leases' label.</summary>
-    public string SolverName { get; set; } = "route53";
+    /// <summary><see cref="Duration"/> as the Lease states it.</summary>
+    public int DurationSeconds => (int)Math.Ceiling(Duration.TotalSeconds);
 
     public bool HasIdentity => !string.IsNullOrEmpty(PodName) && !string.IsNullOrEmpty(PodNamespace);
+}
+
+/// <summary>
+/// What the host tells Lease membership about the deployment, from its own options; never bound from configuration,
+/// and not validated here (the host validates its own options at start-up).
+/// </summary>
+internal sealed class ReplicaDeploymentOptions
+{
+    /// <summary>Outside a cluster (<c>--local</c>) there are no Leases and the replica is alone.</summary>
+    public bool Local { get; set; }
+
+    /// <summary>The API group the replicas serve together: the prefix of the Leases' label.</summary>
+    public string GroupName { get; set; } = "";
+
+    /// <summary>The solver's resource name: the value of the Leases' label.</summary>
+    public string SolverName { get; set; } = "route53";
 }
 
 internal sealed partial class ReplicaLeaseOptionsValidator : IValidateOptions<ReplicaLeaseOptions>
@@ -54,9 +64,9 @@ internal sealed partial class ReplicaLeaseOptionsValidator : IValidateOptions<Re
             failures.Add($"POD_NAMESPACE '{ns}' is not a namespace name (a lower-case DNS label); set it from the downward API field metadata.namespace");
         }
 
-        if (options.Duration < TimeSpan.FromSeconds(1) || options.Duration.Ticks % TimeSpan.TicksPerSecond != 0)
+        if (options.Duration < TimeSpan.FromSeconds(1) || options.Duration > TimeSpan.FromHours(1))
         {
-            failures.Add("Leases:Duration must be a whole number of seconds, at least 1s (it is the Lease's leaseDurationSeconds)");
+            failures.Add("Leases:Duration must be between 1s and 1h (it is the Lease's leaseDurationSeconds)");
         }
         else if (options.RenewInterval <= TimeSpan.Zero || options.RenewInterval * 2 > options.Duration)
         {

@@ -20,6 +20,7 @@ namespace WebhookSolver.Kubernetes;
 internal sealed partial class ReplicaLeases(
     ReplicaMembership membership,
     IOptions<ReplicaLeaseOptions> options,
+    IOptions<ReplicaDeploymentOptions> deployment,
     IServiceProvider services,
     ReplicaMetrics metrics,
     TimeProvider time,
@@ -37,9 +38,9 @@ internal sealed partial class ReplicaLeases(
     private enum ApiState { NotAsked, Answering, Forbidden, Unreachable }
 
     /// <summary>The label that the Leases of this deployment's replicas carry.</summary>
-    public string LabelKey => $"{options.Value.GroupName}/{BudgetLabelName}";
+    public string LabelKey => $"{deployment.Value.GroupName}/{BudgetLabelName}";
 
-    public string LabelValue => options.Value.SolverName;
+    public string LabelValue => deployment.Value.SolverName;
 
     private string PodName => options.Value.PodName!;
 
@@ -47,7 +48,7 @@ internal sealed partial class ReplicaLeases(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (options.Value.Local)
+        if (deployment.Value.Local)
         {
             // Outside a cluster there is no one to share with: membership was made knowing one replica.
             metrics.ReplicasSeen(1);
@@ -91,7 +92,7 @@ internal sealed partial class ReplicaLeases(
     {
         var settings = options.Value;
         // A round slower than this would let the Lease lapse before the next one anyway.
-        var patience = settings.Duration - settings.RenewInterval;
+        var patience = TimeSpan.FromSeconds(settings.DurationSeconds) - settings.RenewInterval;
         using var timeout = new CancellationTokenSource(patience, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, stoppingToken);
         try
@@ -105,7 +106,7 @@ internal sealed partial class ReplicaLeases(
             if (_state != ApiState.Answering)
             {
                 _state = ApiState.Answering;
-                LogHolding(Namespace, PodName, settings.RenewInterval.TotalSeconds, settings.Duration.TotalSeconds, live);
+                LogHolding(Namespace, PodName, settings.RenewInterval.TotalSeconds, settings.DurationSeconds, live);
             }
 
             metrics.ReplicasSeen(live);
@@ -226,7 +227,7 @@ internal sealed partial class ReplicaLeases(
             Spec = new V1LeaseSpec
             {
                 HolderIdentity = PodName,
-                LeaseDurationSeconds = (int)options.Value.Duration.TotalSeconds,
+                LeaseDurationSeconds = options.Value.DurationSeconds,
                 AcquireTime = taken ? now : spec!.AcquireTime ?? now,
                 RenewTime = now,
                 // client-go counts a change of holder as a transition.
@@ -261,7 +262,7 @@ internal sealed partial class ReplicaLeases(
                 continue;
             }
 
-            var duration = lease.Spec.LeaseDurationSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : options.Value.Duration;
+            var duration = lease.Spec.LeaseDurationSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(options.Value.DurationSeconds);
             var expires = seen.At + duration;
             // Expired only when the list before this one also found it unchanged for nearly its duration: after this
             // replica itself stalled, a Lease whose holder stalled with it (one node, one CPU quota) is not dropped

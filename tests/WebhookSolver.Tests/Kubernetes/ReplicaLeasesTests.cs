@@ -212,7 +212,7 @@ public sealed class ReplicaLeasesTests
     [Theory]
     [InlineData("POD_NAME", "Webhook_A", "POD_NAME 'Webhook_A' is not a Kubernetes object name")]
     [InlineData("POD_NAMESPACE", "cert.manager", "POD_NAMESPACE 'cert.manager' is not a namespace name")]
-    [InlineData("Leases:Duration", "00:00:01.500", "Leases:Duration must be a whole number of seconds")]
+    [InlineData("Leases:Duration", "00:00:00.500", "Leases:Duration must be between 1s and 1h")]
     [InlineData("Leases:RenewInterval", "00:00:10", "Leases:RenewInterval must be positive and at most half of Leases:Duration")]
     public void BadLeaseSettingsAreRefusedWithTheFieldNamed(string key, string value, string message)
     {
