@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using WebhookSolver.Challenges;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
@@ -49,7 +50,7 @@ internal sealed class InProcessReplica : IAsyncDisposable
     /// <param name="time">the replica's clock (Lease expiry, the limiter); the system clock when null</param>
     public static async Task<InProcessReplica> StartAsync(
         string podName, FakeKubernetesApi kubernetes, Uri route53, IReadOnlyDictionary<string, string?>? settings = null,
-        TimeProvider? time = null, CapturingLoggerProvider? logs = null)
+        TimeProvider? time = null, FakeLogCollector? logs = null)
     {
         var values = FastLeases(podName);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -66,7 +67,7 @@ internal sealed class InProcessReplica : IAsyncDisposable
 
             if (logs is not null)
             {
-                services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
+                services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new FakeLoggerProvider(logs)));
             }
 
             // What the host sets from its own options.

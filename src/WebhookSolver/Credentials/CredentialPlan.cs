@@ -2,7 +2,7 @@ using Amazon;
 
 namespace WebhookSolver.Credentials;
 
-/// <summary>Where the base credentials come from (first match wins, <c>credentials.md</c>).</summary>
+/// <summary>Where the base credentials come from (first match wins, docs/design/credentials.md).</summary>
 internal enum CredentialSourceKind
 {
     /// <summary>A TokenRequest for <c>auth.kubernetes.serviceAccountRef</c>, exchanged with STS.</summary>
@@ -24,7 +24,7 @@ internal enum StsCall
 }
 
 /// <summary>
-/// The decision table of <c>credentials.md</c> as a pure function: config × allowAmbientCredentials × environment →
+/// The decision table of docs/design/credentials.md as a pure function: config × allowAmbientCredentials × environment →
 /// credential source, STS call, region and STS endpoint — or the error the user sees.
 /// </summary>
 /// <param name="Region">signing region of the identity; null: Route53 uses the standard partition</param>

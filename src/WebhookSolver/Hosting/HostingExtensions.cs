@@ -24,6 +24,7 @@ internal static class HostingExtensions
             .Configure<IConfiguration>((options, configuration) => options.GroupName ??= configuration["GROUP_NAME"])
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, DeadlineValidator>();
         // Each feature sees only the settings it needs, filled from the server's options.
         builder.Services.AddOptions<ChallengeOptions>().Configure<IOptions<WebhookOptions>>((challenges, webhook) =>
         {

@@ -12,13 +12,8 @@ namespace WebhookSolver.Kubernetes;
 /// failure turned into a <see cref="SolverException"/> that says what to fix. Callers pass the challenge's
 /// <c>resourceNamespace</c>; nothing here chooses a namespace on its own.
 /// </summary>
-internal sealed class KubernetesResources(Func<IKubernetes> connect)
+internal sealed class KubernetesResources(KubernetesConnection kubernetes)
 {
-    public KubernetesResources(IKubernetes kubernetes)
-        : this(() => kubernetes)
-    {
-    }
-
     /// <summary>
     /// The client, made on first use: local mode runs without a cluster until an Issuer references a Secret or
     /// a ServiceAccount.
@@ -27,7 +22,7 @@ internal sealed class KubernetesResources(Func<IKubernetes> connect)
     {
         try
         {
-            return connect();
+            return kubernetes.Client;
         }
         catch (KubernetesUnavailableException e)
         {

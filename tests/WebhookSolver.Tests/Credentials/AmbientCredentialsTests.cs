@@ -1,3 +1,5 @@
+using Amazon.Extensions.NETCore.Setup;
+using Microsoft.Extensions.Configuration;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using WebhookSolver.Challenges;
@@ -58,6 +60,29 @@ public class AmbientCredentialsTests
         identity.Credentials.AccessKey.Should().Be("AKIAPROFILE");
         identity.Credentials.SecretKey.Should().Be("profile-secret");
         identity.Region.Should().Be("ap-southeast-2");
+    }
+
+    [Fact]
+    public async Task TheAwsSectionsProfileAndFileWinOverAwsProfile()
+    {
+        using var scope = new AwsEnvironmentScope();
+        scope.WriteFile("credentials", "[dns]\naws_access_key_id = AKIAWRONGPROFILE\naws_secret_access_key = wrong-secret\n");
+        var file = scope.WriteFile("mounted-credentials", "[route53]\naws_access_key_id = AKIASECTION\naws_secret_access_key = section-secret\n");
+        scope.Set("AWS_PROFILE", "dns");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AWS:Profile"] = "route53",
+            ["AWS:ProfilesLocation"] = file,
+            ["AWS:Region"] = "eu-north-1",
+        }).Build();
+        var aws = configuration.GetAWSOptions();
+        await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess(aws), aws);
+
+        var identity = await ResolveAmbient(harness);
+
+        identity.Credentials.AccessKey.Should().Be("AKIASECTION");
+        identity.Credentials.SecretKey.Should().Be("section-secret");
+        identity.Region.Should().Be("eu-north-1");
     }
 
     [Fact]
@@ -209,7 +234,7 @@ public class AmbientCredentialsTests
         var denied = await ((Func<Task<AwsIdentity>>)(() => ResolveAmbient(harness, """{"role": "arn:aws:iam::222222222222:role/denied"}"""))).Should().ThrowAsync<SolverException>();
 
         denied.WithMessage("unable to assume role: AccessDenied*");
-        string[] texts = [rejected.Which.ToString(), denied.Which.ToString(), .. harness.Logs.Lines];
+        string[] texts = [rejected.Which.ToString(), denied.Which.ToString(), .. harness.Logs.Lines()];
         foreach (var text in texts)
         {
             text.Should().NotContain("planted-irsa-token-5d1e").And.NotContain("planted-ambient-secret-8c2f").And.NotContain("AKIAPLANTEDAMBIENT");

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Hosting;
-using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Hosting;
 
@@ -23,7 +23,7 @@ public class JsonLogFormatterTests
             (s, _) => s.ToString());
         using var output = new StringWriter();
 
-        new JsonLogFormatter(new ManualTimeProvider(Now)).Write(entry, scopeProvider, output);
+        new JsonLogFormatter(new FakeTimeProvider(Now)).Write(entry, scopeProvider, output);
 
         handles.ForEach(handle => handle.Dispose());
         return output.ToString();

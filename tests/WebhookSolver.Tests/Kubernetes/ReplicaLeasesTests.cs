@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
 using WebhookSolver.Testing;
@@ -19,7 +21,7 @@ public sealed class ReplicaLeasesTests
     [Fact]
     public async Task EachReplicaHoldsALeaseNamedAfterItsPodTheWayClientGoWritesThem()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var api = await FakeKubernetesApi.StartAsync(time);
         await using var replica = await InProcessReplica.StartAsync("webhook-7d9f-abcde", api, NoRoute53, time: time);
 
@@ -52,25 +54,25 @@ public sealed class ReplicaLeasesTests
     [Fact]
     public async Task ALeaseThatStopsChangingExpiresItsDurationAfterTheReaderLastSawItChange()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var api = await FakeKubernetesApi.StartAsync(time);
         // Left by a pod that was killed: renewed long ago by its own clock, which the reader does not trust.
         api.Leases.Put(InProcessReplica.Namespace, "webhook-killed", "webhook-killed", time.GetUtcNow().AddHours(-1), 15, BudgetLabel);
         await using var replica = await InProcessReplica.StartAsync("webhook-a", api, NoRoute53, time: time);
         await Until(() => replica.Membership.Replicas == 2);
 
-        time.Advance(TimeSpan.FromSeconds(14));
-        await Rounds(api, 3);
+        await Step(api, time, TimeSpan.FromSeconds(14));
         replica.Membership.Replicas.Should().Be(2, "15 s have not passed since this replica first saw the Lease");
 
-        time.Advance(TimeSpan.FromSeconds(1.5));
-        await Until(() => replica.Membership.Replicas == 1);
+        await Step(api, time, TimeSpan.FromSeconds(1.5));
+        await Step(api, time, TimeSpan.FromSeconds(0.1));
+        replica.Membership.Replicas.Should().Be(1);
     }
 
     [Fact]
     public async Task LeasesOfAnotherDeploymentAndLeasesGivenUpAreNotCounted()
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var api = await FakeKubernetesApi.StartAsync(time);
         api.Leases.Put(InProcessReplica.Namespace, "other-solver", "other-solver", time.GetUtcNow(), 15,
             new Dictionary<string, string> { [$"{InProcessReplica.GroupName}/route53-budget"] = "another-solver" });
@@ -79,7 +81,10 @@ public sealed class ReplicaLeasesTests
         api.Leases.Put("elsewhere", "other-namespace", "other-namespace", time.GetUtcNow(), 15, BudgetLabel);
         await using var replica = await InProcessReplica.StartAsync("webhook-a", api, NoRoute53, time: time);
 
-        await Rounds(api, 3);
+        for (var i = 0; i < 3; i++)
+        {
+            await Step(api, time, TimeSpan.FromSeconds(0.1));
+        }
 
         replica.Membership.Replicas.Should().Be(1);
     }
@@ -122,7 +127,7 @@ public sealed class ReplicaLeasesTests
     {
         await using var api = await FakeKubernetesApi.StartAsync();
         api.Leases.Forbidden = true;
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         await using var replica = await InProcessReplica.StartAsync("webhook-a", api, NoRoute53,
             new Dictionary<string, string?> { ["Route53:AssumedReplicas"] = "3" }, logs: logs);
 
@@ -130,7 +135,7 @@ public sealed class ReplicaLeasesTests
 
         replica.Membership.Replicas.Should().BeNull();
         replica.Services.GetRequiredService<Route53Budget>().Share.Should().BeApproximately(1.0 / 3, 1e-9);
-        var warnings = logs.Entries.Where(e => e.EventId.Id == 3502).ToList();
+        var warnings = logs.GetSnapshot().Where(e => e.Id.Id == 3502).ToList();
         warnings.Should().ContainSingle().Which.Message.Should().Contain("coordination.k8s.io").And.Contain("namespace cert-manager");
     }
 
@@ -138,7 +143,7 @@ public sealed class ReplicaLeasesTests
     public async Task AnUnreachableApiKeepsTheLastCountAndEachChangeOfStateIsLoggedOnce()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         await using var other = await InProcessReplica.StartAsync("webhook-b", api, NoRoute53);
         await using var replica = await InProcessReplica.StartAsync("webhook-a", api, NoRoute53, logs: logs);
         await Until(() => replica.Membership.Replicas == 2);
@@ -149,23 +154,23 @@ public sealed class ReplicaLeasesTests
 
         replica.Membership.Replicas.Should().Be(2, "the last count stands while the API does not answer, although the other's Lease has expired by now");
         replica.Services.GetRequiredService<Route53Budget>().Share.Should().Be(0.5);
-        logs.Entries.Count(e => e.EventId.Id == 3503).Should().Be(1);
+        logs.GetSnapshot().Count(e => e.Id.Id == 3503).Should().Be(1);
 
         api.Leases.Unavailable = false;
         await Until(() => replica.Membership.Replicas == 1);
-        logs.Entries.Count(e => e.EventId.Id == 3501).Should().Be(2, "holding the Lease is logged at the start and once the API answers again");
-        logs.Entries.Count(e => e.EventId.Id == 3503).Should().Be(1);
+        logs.GetSnapshot().Count(e => e.Id.Id == 3501).Should().Be(2, "holding the Lease is logged at the start and once the API answers again");
+        logs.GetSnapshot().Count(e => e.Id.Id == 3503).Should().Be(1);
     }
 
     [Fact]
     public async Task WithoutPodIdentityNoLeaseIsTriedAndTheAssumedShareStays()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
-        var logs = new CapturingLoggerProvider();
+        var logs = new FakeLogCollector();
         await using var replica = await InProcessReplica.StartAsync("webhook-a", api, NoRoute53,
             new Dictionary<string, string?> { ["POD_NAME"] = "" }, logs: logs);
 
-        await Until(() => logs.Entries.Any(e => e.EventId.Id == 3504));
+        await Until(() => logs.GetSnapshot().Any(e => e.Id.Id == 3504));
         await Task.Delay(300);
 
         api.Requests.Should().BeEmpty();
@@ -240,10 +245,13 @@ public sealed class ReplicaLeasesTests
         }
     }
 
-    /// <summary>Waits until the replicas have made <paramref name="count"/> more Lease writes (each round renews once).</summary>
-    private static async Task Rounds(FakeKubernetesApi api, int count)
+    /// <summary>Moves the clock by <paramref name="by"/> and waits for the round it starts (each round renews the Lease once).</summary>
+    private static async Task Step(FakeKubernetesApi api, FakeTimeProvider time, TimeSpan by)
     {
-        var target = api.Leases.Writes + count;
-        await Until(() => api.Leases.Writes >= target);
+        var writes = api.Leases.Writes;
+        time.Advance(by);
+        await Until(() => api.Leases.Writes > writes);
+        // The round lists after it writes: give the list its turn.
+        await Until(() => api.Requests.Count(r => r.Method == "GET") >= writes + 1);
     }
 }

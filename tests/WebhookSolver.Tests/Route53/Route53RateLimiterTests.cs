@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
 using WebhookSolver.Testing;
@@ -11,9 +12,9 @@ namespace WebhookSolver.Tests.Route53;
 /// <summary>The process-wide token bucket, on a clock the test moves.</summary>
 public sealed class Route53RateLimiterTests
 {
-    private static (Route53RateLimiter Limiter, ManualTimeProvider Time) Create(double rate = 4, int burst = 10, ReplicaMembership? membership = null)
+    private static (Route53RateLimiter Limiter, FakeTimeProvider Time) Create(double rate = 4, int burst = 10, ReplicaMembership? membership = null)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var options = Options.Create(new Route53Options { RequestsPerSecond = rate, Burst = burst });
         var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
         var budget = new Route53Budget(options, new Route53Metrics(meters), NullLogger<Route53Budget>.Instance, membership);
