@@ -123,10 +123,11 @@ internal sealed class ReplicasScenario(BenchOptions options, string serverAssemb
             while (true)
             {
                 var text = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/metrics"));
-                // "name value" or "name value timestamp", as exporters write a sample.
-                if (text.Split('\n').Any(line => line.Split(' ') is ["webhook_replicas_seen", var value, ..] && value == count.ToString(CultureInfo.InvariantCulture)))
+                // "name value", "name{} value" or with a timestamp after the value, as exporters write a sample.
+                if (text.Split('\n').Any(line => line.Split(' ') is [var name, var value, ..] && name.Split('{')[0] == "webhook_replicas_seen"
+                                                  && value == count.ToString(CultureInfo.InvariantCulture)))
                 {
-                    var share = text.Split('\n').FirstOrDefault(line => line.StartsWith("webhook_route53_budget_share ", StringComparison.Ordinal));
+                    var share = text.Split('\n').FirstOrDefault(line => line.StartsWith("webhook_route53_budget_share", StringComparison.Ordinal));
                     log.WriteLine($"[replicas: {count}] metrics port {port}: {share ?? "no webhook_route53_budget_share"}");
                     break;
                 }
