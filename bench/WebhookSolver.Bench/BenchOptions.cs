@@ -11,6 +11,11 @@ internal sealed record BenchOptions
     public int Burst { get; init; } = 5;
     public string Scenario { get; init; } = "strategies";
 
+    /// <summary>The replicas scenario's deployment budget (<c>--route53-requests-per-second</c>, <c>--route53-burst</c> of every server).</summary>
+    public double BudgetRate { get; init; } = 4;
+
+    public int BudgetBurst { get; init; } = 4;
+
     /// <summary>How long the fake keeps a change PENDING before GetChange reports INSYNC.</summary>
     public TimeSpan InsyncDelay { get; init; } = TimeSpan.FromSeconds(3);
 
@@ -52,9 +57,12 @@ internal sealed record BenchOptions
           --zones K               hosted zones they are spread over (default 5)
           --rate R                fake Route53 requests per second, shared by all calls (default 5, as Route53)
           --burst B               fake Route53 token-bucket size (default 5)
-          --scenario S            strategies | sequential | waves | overhead | coalesced | baseline | all (default strategies:
+          --scenario S            strategies | sequential | waves | overhead | coalesced | baseline | replicas | all (default strategies:
                                   the new strategy and the previous one side by side in sequential, waves and overhead;
-                                  coalesced and baseline: the cert-manager emulation, about 30 minutes)
+                                  coalesced and baseline: the cert-manager emulation, about 30 minutes;
+                                  replicas: 1, 2 and 3 server processes sharing one account's budget)
+          --budget-rate R         replicas: the deployment's --route53-requests-per-second (default 4)
+          --budget-burst B        replicas: the deployment's --route53-burst (default 4)
           --insync-delay D        how long a change stays PENDING in the fake (default 3s)
           --baseline-insync D     the baseline's --route53-wait-for-insync (default 20s; 0s: no INSYNC wait)
           --time-cap D            give up a phase after this long (default 15m)
@@ -90,6 +98,8 @@ internal sealed record BenchOptions
                 "--rate" => options with { Rate = double.Parse(Value(), CultureInfo.InvariantCulture) },
                 "--burst" => options with { Burst = Positive(name, Value()) },
                 "--scenario" => options with { Scenario = ParseScenario(Value()) },
+                "--budget-rate" => options with { BudgetRate = double.Parse(Value(), CultureInfo.InvariantCulture) },
+                "--budget-burst" => options with { BudgetBurst = Positive(name, Value()) },
                 "--insync-delay" => options with { InsyncDelay = Duration(name, Value()) },
                 "--baseline-insync" => options with { BaselineInsyncWait = Duration(name, Value()) },
                 "--time-cap" => options with { TimeCap = Duration(name, Value()) },
@@ -104,9 +114,9 @@ internal sealed record BenchOptions
             };
         }
 
-        if (options.Rate <= 0)
+        if (options.Rate <= 0 || options.BudgetRate <= 0)
         {
-            throw new ArgumentException("--rate must be positive");
+            throw new ArgumentException("--rate and --budget-rate must be positive");
         }
 
         return options;
@@ -122,7 +132,9 @@ internal sealed record BenchOptions
             ? value
             : throw new ArgumentException($"{name} must be a duration such as 500ms, 3s or 15m, got '{text}'");
 
-    private static string ParseScenario(string text) => text is "strategies" or "sequential" or "waves" or "all" or "coalesced" or "baseline" or "overhead"
-        ? text
-        : throw new ArgumentException($"--scenario must be strategies, sequential, waves, overhead, coalesced, baseline or all, got '{text}'");
+    private static string ParseScenario(string text) =>
+        text is "strategies" or "sequential" or "waves" or "all" or "coalesced" or "baseline" or "overhead" or "replicas"
+            ? text
+            : throw new ArgumentException(
+                $"--scenario must be strategies, sequential, waves, overhead, coalesced, baseline, replicas or all, got '{text}'");
 }

@@ -39,8 +39,16 @@ internal sealed record PhaseResult(
 /// Sends Present and CleanUp to the server and, like cert-manager, tries a challenge again after a failure
 /// (<c>success:false</c>, an HTTP error or no answer within 30 s) after a random 1–5 s backoff.
 /// </summary>
-internal sealed class ChallengeLoad(HttpClient http, Uri solverUri, TextWriter progress)
+/// <param name="solverUris">the servers, each call going to the next (round-robin, as the aggregator spreads calls over the Service's pods)</param>
+internal sealed class ChallengeLoad(HttpClient http, IReadOnlyList<Uri> solverUris, TextWriter progress)
 {
+    private int _calls;
+
+    public ChallengeLoad(HttpClient http, Uri solverUri, TextWriter progress)
+        : this(http, [solverUri], progress)
+    {
+    }
+
     private static readonly TimeSpan MinBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(5);
 
@@ -134,6 +142,7 @@ internal sealed class ChallengeLoad(HttpClient http, Uri solverUri, TextWriter p
         {
             using var content = new ByteArrayContent(Payload(challenge, action));
             content.Headers.ContentType = new("application/json");
+            var solverUri = solverUris[(int)((uint)Interlocked.Increment(ref _calls) % (uint)solverUris.Count)];
             using var response = await http.PostAsync(solverUri, content, attempt.Token);
             var body = await response.Content.ReadAsStringAsync(attempt.Token);
             if ((int)response.StatusCode != 201)

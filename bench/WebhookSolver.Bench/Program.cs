@@ -77,12 +77,21 @@ if (options.Runs("overhead"))
     overhead = await scenarios.OverheadAsync();
 }
 
+IReadOnlyList<ReplicasResult> replicas = [];
+if (options.Runs("replicas"))
+{
+    using var scenario = new ReplicasScenario(options, serverAssembly, log);
+    replicas = await scenario.RunAsync();
+}
+
 Report.PrintStrategies(Console.Out, options, sequential, waves);
 Report.Print(Console.Out, options, scenarios.BaselineFlags, coalesced, baseline, overhead);
+Report.PrintReplicas(Console.Out, options, replicas);
 
 // Figures are figures; a lost value, a leftover or a phase that never finished is a correctness failure.
 var broken = new[] { coalesced, baseline }.Concat(waves.Select(w => w.Result)).OfType<StrategyResult>()
                  .Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.Present.CapHit || r.CleanUp.CapHit || r.UnexpectedCalls > 0)
              || overhead.Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.Present.CapHit || r.UnexpectedCalls > 0)
-             || sequential.Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.UnexpectedCalls > 0);
+             || sequential.Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.UnexpectedCalls > 0)
+             || replicas.Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.CapHit || r.UnexpectedCalls > 0);
 return broken ? 1 : 0;

@@ -177,6 +177,37 @@ internal static class Report
         Table(output, rows);
     }
 
+    public static void PrintReplicas(TextWriter output, BenchOptions options, IReadOnlyList<ReplicasResult> results)
+    {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
+        output.WriteLine();
+        output.WriteLine(Invariant($"Replicas: {options.Challenges} challenges at once over {options.Zones} zones, each webhook call to the next server in turn; every server --route53-requests-per-second={options.BudgetRate:0.##} --route53-burst={options.BudgetBurst} (the deployment's budget), Leases renewed every 5 s; fake Route53 allows {options.Rate:0.##} req/s (burst {options.Burst})"));
+        output.WriteLine();
+        List<string[]> rows = [["", .. results.Select(r => r.Replicas == 1 ? "1 replica" : $"{r.Replicas} replicas")]];
+        void Row(string label, Func<ReplicasResult, double> figure, string format) =>
+            rows.Add([label, .. results.Select(r => Number(figure(r), format))]);
+
+        Row(Invariant($"Smallest burst at {options.BudgetRate:0.##} req/s that all calls fit"), r => r.SmallestBurst, "0.00");
+        Row("Most Route53 calls in one second", r => r.BusiestSecond, "0");
+        Row("Throttling answers", r => r.Throttled, "0");
+        Row("Route53 calls (Present and CleanUp)", r => r.Calls, "0");
+        Row("  per challenge", r => r.CallsPerChallenge, "0.00");
+        Row("Wall time until every Present succeeded (s)", r => r.PresentWall.TotalSeconds, "0.0");
+        Row("Wall time until every CleanUp succeeded (s)", r => r.CleanUpWall.TotalSeconds, "0.0");
+        Row("Webhook calls failed (retried after 1-5 s)", r => r.FailedAttempts, "0");
+        Row("Lost values / leftovers", r => r.LostValues + r.Leftovers, "0");
+        Row("Calls the fakes did not expect", r => r.UnexpectedCalls, "0");
+        Table(output, rows);
+        foreach (var r in results.Where(r => r.CapHit))
+        {
+            output.WriteLine(Invariant($"  {r.Replicas} replicas: TIME CAP of {options.TimeCap.TotalMinutes:0.#} min hit"));
+        }
+    }
+
     private static void Table(TextWriter output, List<string[]> rows)
     {
         var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();

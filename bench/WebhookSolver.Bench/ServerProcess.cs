@@ -58,7 +58,10 @@ internal sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server with <paramref name="flags"/> against <paramref name="route53"/> and waits until it answers.</summary>
-    public static async Task<ServerProcess> StartAsync(string assembly, Uri route53, IEnumerable<string> flags, HttpClient http)
+    /// <param name="local">false: as in a cluster (TLS files, front-proxy trust and the API server come with the flags)</param>
+    /// <param name="environment">more variables, such as the pod's name and namespace</param>
+    public static async Task<ServerProcess> StartAsync(
+        string assembly, Uri route53, IEnumerable<string> flags, HttpClient http, bool local = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = Ports.Free();
         var start = new ProcessStartInfo("dotnet")
@@ -69,17 +72,17 @@ internal sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(assembly);
-        foreach (var arg in new[]
-                 {
-                     "--local", "--secure-port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0",
+        foreach (var arg in (local ? ["--local"] : Array.Empty<string>()).Concat(
+                 [
+                     "--secure-port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0",
                      $"--Route53:Endpoint={route53}",
-                 }.Concat(flags))
+                 ]).Concat(flags))
         {
             start.ArgumentList.Add(arg);
         }
 
         // Ambient keys for the fake, and nothing from the machine: no profile, no instance metadata, no other endpoint.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("POD_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
         }
@@ -90,6 +93,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
         start.Environment["AWS_CONFIG_FILE"] = "/dev/null";
         start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => StopQuietly(process);

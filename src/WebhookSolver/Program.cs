@@ -12,6 +12,7 @@ return await WebhookHost.RunAsync(args,
         builder.Services.AddChallenges();
         builder.Services.AddChallengeOpenApi();
         builder.Services.AddKubernetesClient();
+        builder.Services.AddReplicaLeases();
         builder.Services.AddWebhookSecurity();
         builder.Services.AddAwsCredentials();
         builder.Services.AddRoute53Solver(builder.Configuration);

@@ -11,9 +11,9 @@ namespace WebhookSolver.Testing;
 internal sealed record TokenRequestCall(string Namespace, string ServiceAccount, IReadOnlyList<string> Audiences, long? ExpirationSeconds);
 
 /// <summary>
-/// The slice of the Kubernetes API the credential chain uses: <c>GET</c> of Secrets and <c>POST</c> of
-/// ServiceAccount TokenRequests, with the API server's JSON shapes and its <c>Status</c> bodies for 404 and 403.
-/// Any other call fails the test.
+/// The slice of the Kubernetes API the credential chain uses — <c>GET</c> of Secrets and <c>POST</c> of
+/// ServiceAccount TokenRequests, with the API server's JSON shapes and its <c>Status</c> bodies for 404 and 403 —
+/// and the replicas' <see cref="FakeLeases"/>. Any other call fails the test.
 /// </summary>
 internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 {
@@ -26,14 +26,19 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
     private readonly ConcurrentQueue<(string Namespace, string Name)> _secretReads = new();
     private FakeHttpServer _server = null!;
 
-    public static async Task<FakeKubernetesApi> StartAsync()
+    private FakeKubernetesApi(TimeProvider? time) => Leases = new FakeLeases(time);
+
+    /// <param name="time">the API server's clock (Lease creation timestamps)</param>
+    public static async Task<FakeKubernetesApi> StartAsync(TimeProvider? time = null)
     {
-        var api = new FakeKubernetesApi();
+        var api = new FakeKubernetesApi(time);
         api._server = await FakeHttpServer.StartAsync("fake Kubernetes API", api.Answer);
         return api;
     }
 
     public Uri BaseAddress => _server.BaseAddress;
+
+    public FakeLeases Leases { get; }
 
     public IReadOnlyList<TokenRequestCall> TokenRequests => [.. _tokenRequests];
 
@@ -60,6 +65,11 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     private FakeResponse? Answer(RecordedRequest request)
     {
+        if (Leases.Answer(request) is { } lease)
+        {
+            return lease;
+        }
+
         if (request.Method == "GET" && SecretPath().Match(request.Path) is { Success: true } secret)
         {
             var (ns, name) = (secret.Groups["ns"].Value, secret.Groups["name"].Value);

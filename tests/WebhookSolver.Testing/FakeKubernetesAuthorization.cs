@@ -56,6 +56,12 @@ internal sealed class FakeKubernetesAuthorization : IAsyncDisposable
 
     public Uri BaseAddress => _server.BaseAddress;
 
+    /// <summary>
+    /// The same fake without a server of its own: another fake's server passes it the calls (one API server that
+    /// answers reviews and Leases, as the benchmark's replicas need). <see cref="BaseAddress"/> is not set.
+    /// </summary>
+    public static FakeKubernetesAuthorization Unserved() => new();
+
     public static async Task<FakeKubernetesAuthorization> StartAsync()
     {
         var fake = new FakeKubernetesAuthorization();
@@ -77,7 +83,8 @@ internal sealed class FakeKubernetesAuthorization : IAsyncDisposable
         ["requestheader-extra-headers-prefix"] = """["X-Remote-Extra-"]""",
     };
 
-    private FakeResponse? Answer(RecordedRequest request)
+    /// <summary>The answer to a ConfigMap read or a SubjectAccessReview; null for any other call.</summary>
+    public FakeResponse? Answer(RecordedRequest request)
     {
         if (request.Method == "GET" && request.Path == ConfigMapPath)
         {

@@ -4,10 +4,15 @@ namespace WebhookSolver.Testing;
 internal sealed class FakeRoute53Throttle
 {
     private readonly TokenBucket _bucket;
+    private readonly TimeProvider _time;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> _arrivals = new();
     private long _throttled;
     private long _admitted;
 
-    private FakeRoute53Throttle(TokenBucket bucket) => _bucket = bucket;
+    private FakeRoute53Throttle(TokenBucket bucket, TimeProvider time) => (_bucket, _time) = (bucket, time);
+
+    /// <summary>When each call arrived, throttled or not (Route53 counts both against the account).</summary>
+    public IReadOnlyList<DateTimeOffset> Arrivals => [.. _arrivals];
 
     /// <summary>Calls answered with <c>Throttling</c>.</summary>
     public long Throttled => Interlocked.Read(ref _throttled);
@@ -22,9 +27,10 @@ internal sealed class FakeRoute53Throttle
     public static FakeRoute53Throttle Attach(FakeRoute53 fake, double ratePerSecond = 5, int burst = 5, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(fake);
-        var throttle = new FakeRoute53Throttle(new TokenBucket(ratePerSecond, burst, time));
+        var throttle = new FakeRoute53Throttle(new TokenBucket(ratePerSecond, burst, time), time ?? TimeProvider.System);
         fake.Inject((_, _) =>
         {
+            throttle._arrivals.Enqueue(throttle._time.GetUtcNow());
             if (throttle._bucket.TryTake())
             {
                 Interlocked.Increment(ref throttle._admitted);

@@ -58,9 +58,13 @@ internal sealed class Route53Harness : IAsyncDisposable
         return new Route53Harness(fake, BuildServices(fake.Endpoint, settings, defaultRegion, withEndpoint));
     }
 
-    /// <summary>An independent set of Route53 services (its own caches and state) talking to <paramref name="endpoint"/>.</summary>
+    /// <summary>
+    /// An independent set of Route53 services (its own caches and state) talking to <paramref name="endpoint"/>;
+    /// <paramref name="configure"/> adds more (the settings are registered as the <see cref="IConfiguration"/>).
+    /// </summary>
     public static ServiceProvider BuildServices(
-        Uri endpoint, Dictionary<string, string?>? settings = null, string? defaultRegion = null, bool withEndpoint = true)
+        Uri endpoint, Dictionary<string, string?>? settings = null, string? defaultRegion = null, bool withEndpoint = true,
+        Action<IServiceCollection>? configure = null)
     {
         var values = FastSettings(endpoint);
         if (!withEndpoint)
@@ -75,9 +79,11 @@ internal sealed class Route53Harness : IAsyncDisposable
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
         services.AddLogging();
         services.AddSingleton<ICredentialSource>(new FixedCredentialSource(Credentials, defaultRegion));
         services.AddRoute53Solver(configuration);
+        configure?.Invoke(services);
         return services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
     }
 

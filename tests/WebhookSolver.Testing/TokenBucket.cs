@@ -46,4 +46,50 @@ internal sealed class TokenBucket
             return true;
         }
     }
+
+    /// <summary>
+    /// The smallest bucket size at <paramref name="ratePerSecond"/> that, starting full, admits every call at
+    /// <paramref name="arrivals"/>: the most calls any interval holds beyond what the rate refills in it.
+    /// </summary>
+    public static double SmallestBurst(IEnumerable<DateTimeOffset> arrivals, double ratePerSecond)
+    {
+        ArgumentNullException.ThrowIfNull(arrivals);
+        var sorted = arrivals.Order().ToList();
+        if (sorted.Count == 0)
+        {
+            return 0;
+        }
+
+        // Calls i..j need (j - i + 1) - rate * (t_j - t_i) tokens at t_i: the best i for each j is carried along.
+        var origin = sorted[0];
+        var best = double.NegativeInfinity;
+        var smallest = 0.0;
+        for (var j = 0; j < sorted.Count; j++)
+        {
+            var t = (sorted[j] - origin).TotalSeconds;
+            best = Math.Max(best, (ratePerSecond * t) - j);
+            smallest = Math.Max(smallest, j + 1 - (ratePerSecond * t) + best);
+        }
+
+        return smallest;
+    }
+
+    /// <summary>The most calls in any window of <paramref name="window"/> (closed at both ends).</summary>
+    public static int Busiest(IEnumerable<DateTimeOffset> arrivals, TimeSpan window)
+    {
+        ArgumentNullException.ThrowIfNull(arrivals);
+        var sorted = arrivals.Order().ToList();
+        var most = 0;
+        for (int first = 0, last = 0; last < sorted.Count; last++)
+        {
+            while (sorted[last] - sorted[first] > window)
+            {
+                first++;
+            }
+
+            most = Math.Max(most, last - first + 1);
+        }
+
+        return most;
+    }
 }

@@ -38,6 +38,12 @@ internal static class HostingExtensions
             .Configure<IOptions<WebhookOptions>>((security, webhook) => security.Local = webhook.Value.Local);
         builder.Services.AddOptions<KubernetesClientOptions>()
             .Configure<IOptions<WebhookOptions>>((kubernetes, webhook) => kubernetes.Kubeconfig = webhook.Value.Kubeconfig);
+        builder.Services.AddOptions<ReplicaDeploymentOptions>().Configure<IOptions<WebhookOptions>>((leases, webhook) =>
+        {
+            leases.Local = webhook.Value.Local;
+            leases.GroupName = webhook.Value.EffectiveGroupName;
+            leases.SolverName = webhook.Value.SolverName;
+        });
 
         builder.Logging.ClearProviders();
         // Defaults in code, not appsettings.json: the process may start from any working directory (the image's

@@ -23,6 +23,32 @@ internal static class KubernetesExtensions
         return services;
     }
 
+    /// <summary>
+    /// Lease-based membership (<see cref="ReplicaLeases"/>): the replicas of one deployment count each other so that
+    /// they can split Route53's per-account budget. In local mode there are no Leases and the replica is alone.
+    /// </summary>
+    public static IServiceCollection AddReplicaLeases(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ReplicaLeaseOptions>()
+            .BindConfigurationWithDurations(ReplicaLeaseOptions.Section)
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                options.PodName ??= configuration["POD_NAME"];
+                options.PodNamespace ??= configuration["POD_NAMESPACE"];
+            })
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReplicaLeaseOptions>, ReplicaLeaseOptionsValidator>());
+        services.AddOptions<ReplicaDeploymentOptions>();
+        services.TryAddSingleton(provider =>
+            new ReplicaMembership(provider.GetRequiredService<IOptions<ReplicaDeploymentOptions>>().Value.Local ? 1 : null));
+        services.AddMetrics();
+        services.TryAddSingleton<ReplicaMetrics>();
+        services.TryAddSingleton<ReplicaLeases>();
+        services.AddHostedService(provider => provider.GetRequiredService<ReplicaLeases>());
+        return services;
+    }
+
     /// <exception cref="KubernetesUnavailableException">there is no cluster to talk to, or the kubeconfig cannot be used</exception>
     internal static KubernetesClientConfiguration ClientConfiguration(string? kubeconfig)
     {

@@ -26,6 +26,8 @@ internal static class Route53Extensions
         services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             // A redirect would re-send the signed request, its body and session token to another host: a 3xx is a failure.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+        services.TryAddSingleton<Route53Budget>();
+        services.AddHostedService(provider => provider.GetRequiredService<Route53Budget>());
         services.TryAddSingleton<Route53RateLimiter>();
         services.TryAddSingleton(_ => new JitterSource(new Random()));
         services.TryAddSingleton<Route53Client>();

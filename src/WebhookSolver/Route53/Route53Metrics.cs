@@ -3,7 +3,7 @@ using System.Diagnostics.Metrics;
 
 namespace WebhookSolver.Route53;
 
-/// <summary>Route53 call, throttling, retry and batch-size instruments on the process meter <see cref="WebhookMeter.Name"/>.</summary>
+/// <summary>Route53 call, throttling, retry, batch-size and budget-share instruments on the process meter <see cref="WebhookMeter.Name"/>.</summary>
 internal sealed class Route53Metrics : IDisposable
 {
     private static readonly double[] SecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60];
@@ -17,6 +17,7 @@ internal sealed class Route53Metrics : IDisposable
     private readonly Histogram<double> _batchSize;
     private readonly Counter<long> _inDoubtChanges;
     private readonly Counter<long> _inDoubtRepairs;
+    private readonly Gauge<double> _budgetShare;
 
     public Route53Metrics(IMeterFactory meters)
     {
@@ -33,6 +34,7 @@ internal sealed class Route53Metrics : IDisposable
             description: "ChangeResourceRecordSets requests that may have been applied without a readable answer, by reason");
         _inDoubtRepairs = _meter.CreateCounter<long>("webhook_route53_in_doubt_repairs_total",
             description: "challenge keys put back to their final state after a change in doubt landed late");
+        _budgetShare = _meter.CreateGauge<double>("webhook_route53_budget_share", description: "fraction of the deployment's Route53 rate and burst this replica spends");
     }
 
     /// <param name="outcome">"success", or the Route53 error code / "http_5xx" / "timeout" / "connection"</param>
@@ -53,6 +55,7 @@ internal sealed class Route53Metrics : IDisposable
     public void Route53ChangeInDoubt(string reason) => _inDoubtChanges.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void Route53InDoubtRepaired() => _inDoubtRepairs.Add(1);
+    public void BudgetShare(double share) => _budgetShare.Record(share);
 
     public void Dispose() => _meter.Dispose();
 }

@@ -40,17 +40,26 @@ internal sealed class Route53Options
     public int PageSize { get; set; } = 100;
 
     /// <summary>
-    /// Client-side rate of Route53 calls for the whole process (flag <c>--route53-requests-per-second</c>). Below
-    /// Route53's 5 requests/s per account because everyone using the account shares that budget.
+    /// Client-side rate of Route53 calls for the whole deployment (flag <c>--route53-requests-per-second</c>); each
+    /// replica takes an equal share (<see cref="Route53Budget"/>). Below Route53's 5 requests/s per account because
+    /// everyone using the account shares that budget.
     /// </summary>
     public double RequestsPerSecond { get; set; } = 4;
 
     /// <summary>
-    /// Calls allowed at once before the rate applies (flag <c>--route53-burst</c>). Route53's bucket holds 5 requests:
-    /// a burst of 3 leaves two of them for calls that were sent apart but arrive together (a busy host delays some
-    /// sends), and for other users of the account; at 4/s the account's 5/s refill adds one more every second.
+    /// Calls allowed at once before the rate applies, for the whole deployment (flag <c>--route53-burst</c>); shared
+    /// like the rate. Route53's bucket holds 5 requests: a burst of 3 leaves two of them for calls that were sent apart
+    /// but arrive together (a busy host delays some sends), and for other users of the account; at 4/s the account's
+    /// 5/s refill adds one more every second.
     /// </summary>
     public int Burst { get; set; } = 3;
+
+    /// <summary>
+    /// Replicas assumed to share the budget until the Lease API has answered (flag <c>--route53-assumed-replicas</c>,
+    /// the chart's <c>replicaCount</c>): a replica starts with this conservative share and keeps it while it cannot
+    /// count the others.
+    /// </summary>
+    public int AssumedReplicas { get; set; } = 2;
 
     /// <summary>
     /// The longest a change waits to gather with others for one hosted zone and AWS identity (flag
@@ -123,6 +132,11 @@ internal sealed class Route53OptionsValidator : IValidateOptions<Route53Options>
         if (!double.IsFinite(options.RequestsPerSecond) || options.RequestsPerSecond <= 0 || options.Burst < 1)
         {
             failures.Add("--route53-requests-per-second must be a positive number (such as 4 or 0.5) and --route53-burst at least 1");
+        }
+
+        if (options.AssumedReplicas < 1)
+        {
+            failures.Add($"--route53-assumed-replicas must be a whole number of at least 1 (the deployment's replica count), got {options.AssumedReplicas}");
         }
 
         if (options.BatchWindow < TimeSpan.Zero || options.BatchWindow > TimeSpan.FromSeconds(5))

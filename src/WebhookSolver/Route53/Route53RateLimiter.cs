@@ -3,25 +3,29 @@ using Microsoft.Extensions.Options;
 namespace WebhookSolver.Route53;
 
 /// <summary>
-/// One token bucket for every Route53 call of the process: <see cref="Route53Options.Burst"/> calls at once, then
+/// One token bucket for every Route53 call of the process, sized by this replica's share of the deployment's budget
+/// (<see cref="Route53Budget"/>): its share of <see cref="Route53Options.Burst"/> calls at once, then its share of
 /// <see cref="Route53Options.RequestsPerSecond"/>. Route53's limit is per AWS account and shared with every other
-/// tool, so a Throttling answer halves the rate (at most once a second, never below an eighth of the configured
-/// rate) and each <see cref="Route53Options.ThrottleRecoveryInterval"/> without throttling gives a quarter back.
+/// tool, so a Throttling answer halves this replica's rate (at most once a second, never below an eighth of its
+/// share) and each <see cref="Route53Options.ThrottleRecoveryInterval"/> without throttling gives a quarter back.
 /// </summary>
-internal sealed partial class Route53RateLimiter(IOptions<Route53Options> options, TimeProvider time, ILogger<Route53RateLimiter> logger)
+internal sealed partial class Route53RateLimiter(IOptions<Route53Options> options, Route53Budget budget, TimeProvider time, ILogger<Route53RateLimiter> logger)
 {
     private static readonly TimeSpan SlowdownSpacing = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReleaseMargin = TimeSpan.FromMilliseconds(25);
 
     private readonly Lock _lock = new();
     private bool _started;
     private double _tokens;
-    private double _rate;
+
+    /// <summary>The part of the share in force: 1, or down to an eighth after throttling.</summary>
+    private double _pace = 1;
     private DateTimeOffset _refilledAt;
     private DateTimeOffset _lastSlowdown = DateTimeOffset.MinValue;
     private DateTimeOffset _lastWaiterLeft = DateTimeOffset.MinValue;
     private DateTimeOffset _nextRecovery = DateTimeOffset.MaxValue;
 
-    /// <summary>The rate now in force (lower than configured after throttling).</summary>
+    /// <summary>The rate now in force (lower than this replica's share after throttling).</summary>
     public double CurrentRate
     {
         get
@@ -29,7 +33,7 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
             lock (_lock)
             {
                 Refill(time.GetUtcNow());
-                return _rate;
+                return Rate;
             }
         }
     }
@@ -42,10 +46,12 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
             lock (_lock)
             {
                 Refill(time.GetUtcNow());
-                return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / _rate);
+                return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / Rate);
             }
         }
     }
+
+    private double Rate => _pace * budget.RequestsPerSecond;
 
     /// <summary>Waits for this call's turn; a caller that gives up while waiting hands its turn back.</summary>
     public async ValueTask AcquireAsync(CancellationToken cancellationToken)
@@ -58,7 +64,7 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
 
         try
         {
-            await Task.Delay(wait, time, cancellationToken);
+            await Task.Delay(Whole(wait), time, cancellationToken);
 
             // A busy host can wake several waiters late at once: their turns passed meanwhile, and sent together they would
             // reach Route53 as a burst its bucket may not hold. Waiters leave at least one interval apart.
@@ -81,7 +87,7 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
         lock (_lock)
         {
             var now = time.GetUtcNow();
-            var earliest = _lastWaiterLeft + TimeSpan.FromSeconds(1 / _rate);
+            var earliest = _lastWaiterLeft + TimeSpan.FromSeconds(1 / Rate);
             _lastWaiterLeft = earliest > now ? earliest : now;
             return _lastWaiterLeft - now;
         }
@@ -95,9 +101,17 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
         {
             Refill(time.GetUtcNow());
             _tokens -= 1;
-            return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / _rate);
+            return _tokens >= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(-_tokens / Rate);
         }
     }
+
+    /// <summary>
+    /// A waited call leaves <see cref="ReleaseMargin"/> after its token exists. Route53 counts calls when they arrive:
+    /// one that left on time but travelled slowly (a new connection, a busy scheduler) lands next to the calls after
+    /// it, and without the margin the account's bucket, which the replicas' shares fill exactly, would be short.
+    /// The margin delays each waited call, not the rate. Timers also drop fractions of a millisecond: rounded up.
+    /// </summary>
+    private static TimeSpan Whole(TimeSpan wait) => TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds)) + ReleaseMargin;
 
     /// <summary>Route53 answered Throttling: the account's budget is spent, possibly by someone else.</summary>
     public void Throttled()
@@ -112,12 +126,11 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
                 return;
             }
 
-            var settings = options.Value;
-            _rate = Math.Max(_rate / 2, settings.RequestsPerSecond / 8);
+            _pace = Math.Max(_pace / 2, 1.0 / 8);
             _tokens = Math.Min(_tokens, 0);
             _lastSlowdown = now;
-            _nextRecovery = now + settings.ThrottleRecoveryInterval;
-            LogSlowedDown(logger, _rate);
+            _nextRecovery = now + options.Value.ThrottleRecoveryInterval;
+            LogSlowedDown(logger, Rate);
         }
     }
 
@@ -125,29 +138,31 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
     {
         lock (_lock)
         {
-            _tokens = Math.Min(_tokens + 1, options.Value.Burst);
+            _tokens = Math.Min(_tokens + 1, budget.Burst);
         }
     }
 
     private void Refill(DateTimeOffset now)
     {
-        var settings = options.Value;
+        // The share changes with the number of replicas: a smaller one also shrinks the tokens saved.
+        var burst = budget.Burst;
         if (!_started)
         {
-            (_started, _tokens, _rate, _refilledAt) = (true, settings.Burst, settings.RequestsPerSecond, now);
+            (_started, _tokens, _refilledAt) = (true, burst, now);
             return;
         }
 
         if (now > _refilledAt)
         {
-            _tokens = Math.Min(settings.Burst, _tokens + ((now - _refilledAt).TotalSeconds * _rate));
+            _tokens += (now - _refilledAt).TotalSeconds * Rate;
             _refilledAt = now;
         }
 
-        while (_rate < settings.RequestsPerSecond && now >= _nextRecovery)
+        _tokens = Math.Min(burst, _tokens);
+        while (_pace < 1 && now >= _nextRecovery)
         {
-            _rate = Math.Min(settings.RequestsPerSecond, _rate + (settings.RequestsPerSecond / 4));
-            _nextRecovery += settings.ThrottleRecoveryInterval;
+            _pace = Math.Min(1, _pace + 0.25);
+            _nextRecovery += options.Value.ThrottleRecoveryInterval;
         }
     }
 

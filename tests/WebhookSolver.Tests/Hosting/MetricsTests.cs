@@ -71,6 +71,26 @@ public class MetricsTests
     }
 
     [Fact]
+    public void TheBudgetShareAndTheReplicasSeenAreGauges()
+    {
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<IMeterFactory>();
+        using var shares = new MetricCollector<double>(meters, WebhookMeter.Name, "webhook_route53_budget_share");
+        using var seen = new MetricCollector<long>(meters, WebhookMeter.Name, "webhook_replicas_seen");
+        using var route53 = new WebhookSolver.Route53.Route53Metrics(meters);
+        using var replicas = new WebhookSolver.Kubernetes.ReplicaMetrics(meters);
+
+        route53.BudgetShare(0.5);
+        route53.BudgetShare(1.0 / 3);
+        replicas.ReplicasSeen(3);
+
+        shares.Instrument.Should().BeOfType<Gauge<double>>();
+        shares.LastMeasurement!.Value.Should().Be(1.0 / 3);
+        seen.Instrument.Should().BeOfType<Gauge<long>>();
+        seen.LastMeasurement!.Value.Should().Be(3);
+    }
+
+    [Fact]
     public async Task ThePlainMetricsPortServesMetricsAndNothingElse()
     {
         var port = Ports.Free();

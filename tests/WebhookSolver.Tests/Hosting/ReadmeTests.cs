@@ -81,9 +81,10 @@ public class ReadmeTests
         using var challenges = new WebhookSolver.Challenges.ChallengeMetrics(meters);
         using var route53 = new WebhookSolver.Route53.Route53Metrics(meters);
         using var credentials = new WebhookSolver.Credentials.CredentialMetrics(meters);
+        using var replicas = new WebhookSolver.Kubernetes.ReplicaMetrics(meters);
         _ = new WebhookSolver.Security.SecurityMetrics(meters);
 
-        names.Should().HaveCountGreaterThan(9);
+        names.Should().HaveCountGreaterThan(9).And.Contain("webhook_replicas_seen");
         foreach (var name in names)
         {
             metricsSection.Should().Contain($"| `{name}` |", $"{name} is exported at /metrics");

@@ -1,6 +1,9 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
+using WebhookSolver.Kubernetes;
 using WebhookSolver.Route53;
 using WebhookSolver.Testing;
 
@@ -9,11 +12,68 @@ namespace WebhookSolver.Tests.Route53;
 /// <summary>The process-wide token bucket, on a clock the test moves.</summary>
 public sealed class Route53RateLimiterTests
 {
-    private static (Route53RateLimiter Limiter, FakeTimeProvider Time) Create(double rate = 4, int burst = 10)
+    private static (Route53RateLimiter Limiter, FakeTimeProvider Time) Create(double rate = 4, int burst = 10, ReplicaMembership? membership = null)
     {
         var time = new FakeTimeProvider();
         var options = Options.Create(new Route53Options { RequestsPerSecond = rate, Burst = burst });
-        return (new Route53RateLimiter(options, time, NullLogger<Route53RateLimiter>.Instance), time);
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        var budget = new Route53Budget(options, new Route53Metrics(meters), NullLogger<Route53Budget>.Instance, membership);
+        return (new Route53RateLimiter(options, budget, time, NullLogger<Route53RateLimiter>.Instance), time);
+    }
+
+    [Fact]
+    public void AReplicaTakesItsShareOfTheDeploymentsRateAndBurst()
+    {
+        var (limiter, _) = Create(rate: 4, burst: 10, membership: new ReplicaMembership(2));
+
+        var waits = Enumerable.Range(0, 7).Select(_ => limiter.Reserve()).ToList();
+
+        limiter.CurrentRate.Should().Be(2);
+        waits.Take(5).Should().OnlyContain(wait => wait == TimeSpan.Zero, "half of the burst of 10");
+        waits.Skip(5).Should().Equal(TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public void UntilTheLeaseApiAnswersTheAssumedReplicasShareTheBudget()
+    {
+        var (limiter, _) = Create(rate: 4, burst: 10, membership: new ReplicaMembership());
+
+        limiter.CurrentRate.Should().Be(2, "--route53-assumed-replicas defaults to 2");
+    }
+
+    [Fact]
+    public void TheShareFollowsMembershipAndASmallerShareShrinksTheSavedTokens()
+    {
+        var membership = new ReplicaMembership(1);
+        var (limiter, time) = Create(rate: 6, burst: 9, membership: membership);
+        limiter.Reserve().Should().Be(TimeSpan.Zero);
+
+        membership.Report(3);
+        var waits = Enumerable.Range(0, 4).Select(_ => limiter.Reserve()).ToList();
+
+        limiter.CurrentRate.Should().Be(2);
+        waits.Take(3).Should().OnlyContain(wait => wait == TimeSpan.Zero, "a third of the burst of 9 is saved, not the 8 tokens left before");
+        waits[3].Should().Be(TimeSpan.FromSeconds(0.5));
+
+        membership.Report(1);
+        time.Advance(TimeSpan.FromSeconds(1));
+        limiter.CurrentRate.Should().Be(6, "a replica that left gives its share back");
+    }
+
+    [Fact]
+    public void ThrottlingSlowsThisReplicaWithinItsShare()
+    {
+        var (limiter, time) = Create(rate: 8, burst: 10, membership: new ReplicaMembership(2));
+
+        limiter.Throttled();
+        limiter.CurrentRate.Should().Be(2);
+        for (var i = 0; i < 5; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            limiter.Throttled();
+        }
+
+        limiter.CurrentRate.Should().Be(0.5, "never below an eighth of this replica's share");
     }
 
     [Fact]
