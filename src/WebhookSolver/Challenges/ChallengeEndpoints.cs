@@ -19,7 +19,6 @@ internal static partial class ChallengeEndpoints
 
     public static IServiceCollection AddChallenges(this IServiceCollection services)
     {
-        services.AddEndpointsApiExplorer();
         services.AddOptions<ChallengeOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();

@@ -84,7 +84,7 @@ internal static class HostingExtensions
         kestrel.Limits.MaxRequestHeaderCount = 64;
         kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         kestrel.Limits.MaxRequestLineSize = 8 * 1024;
-        kestrel.Listen(options.EffectiveBindAddress, options.SecurePort, listen =>
+        kestrel.Listen(options.EffectiveBindAddress(), options.SecurePort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -101,7 +101,7 @@ internal static class HostingExtensions
 
         if (metrics.Port > 0)
         {
-            kestrel.Listen(options.EffectiveBindAddress, metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(options.EffectiveBindAddress(), metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
         }
     }
 
