@@ -1,5 +1,4 @@
 using System.Globalization;
-using WebhookSolver.Hosting;
 
 namespace WebhookSolver.Bench;
 
@@ -25,6 +24,9 @@ internal sealed record BenchOptions
     public int OverheadConcurrency { get; init; } = 32;
     public string? ServerAssembly { get; init; }
 
+    /// <summary><c>--help</c> or <c>-h</c>: print the usage and run nothing.</summary>
+    public bool Help { get; init; }
+
     public bool Runs(string scenario) => Scenario == "all" || Scenario == scenario;
 
     public const string Usage = """
@@ -43,6 +45,7 @@ internal sealed record BenchOptions
           --overhead-requests N   Presents measured in the overhead scenario (default 2000)
           --overhead-concurrency C  Presents in flight in the overhead scenario (default 32)
           --server PATH           WebhookSolver.dll to run (default: the one built with this project)
+          --help                  print this and exit
         """;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
@@ -51,6 +54,11 @@ internal sealed record BenchOptions
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            if (arg is "--help" or "-h")
+            {
+                return options with { Help = true };
+            }
+
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals < 0 ? arg : arg[..equals];
             string Value() => equals >= 0 ? arg[(equals + 1)..]
@@ -86,7 +94,7 @@ internal sealed record BenchOptions
             : throw new ArgumentException($"{name} must be a positive whole number, got '{text}'");
 
     private static TimeSpan Duration(string name, string text) =>
-        CommandLine.TryParseDuration(text, out var value) && value >= TimeSpan.Zero
+        WebhookSolver.Duration.TryParse(text, out var value) && value >= TimeSpan.Zero
             ? value
             : throw new ArgumentException($"{name} must be a duration such as 500ms, 3s or 15m, got '{text}'");
 

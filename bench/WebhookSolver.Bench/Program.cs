@@ -13,7 +13,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (args.Contains("--help") || args.Contains("-h"))
+if (options.Help)
 {
     Console.WriteLine(BenchOptions.Usage);
     return 0;

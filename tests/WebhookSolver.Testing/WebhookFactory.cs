@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using WebhookSolver.Challenges;
 
 namespace WebhookSolver.Testing;
@@ -19,7 +20,7 @@ internal sealed class WebhookFactory : WebApplicationFactory<Program>
 {
     public RecordingSolver Solver { get; } = new();
 
-    public CapturingLoggerProvider Logs { get; } = new();
+    public FakeLogCollector Logs { get; } = new();
 
     /// <summary>Settings applied on top of local mode, as configuration keys (e.g. Webhook:SolverName).</summary>
     public Dictionary<string, string?> Settings { get; } = new() { ["Webhook:Local"] = "true", ["Metrics:Port"] = "0" };
@@ -44,7 +45,7 @@ internal sealed class WebhookFactory : WebApplicationFactory<Program>
             builder.UseSetting(key, value);
         }
 
-        builder.ConfigureLogging(logging => logging.AddProvider(Logs));
+        builder.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(Logs)));
         builder.ConfigureTestServices(services =>
         {
             services.RemoveAll<ISolver>();

@@ -24,6 +24,10 @@ internal static class OpenApiExtensions
 {
     private const string DocumentName = "v2";
 
+    internal const string WrapStyle =
+        ".swagger-ui .microlight, .swagger-ui .microlight code, .swagger-ui .highlight-code pre "
+        + "{ white-space: pre-wrap !important; word-break: break-word !important; overflow-wrap: anywhere; }";
+
     /// <summary>The settings <c>openapi-v2.json</c> is generated with: local mode's defaults.</summary>
     public static ChallengeOptions GeneratedFor { get; } = new() { GroupName = "acme.example.com", SolverName = "route53" };
 
@@ -44,6 +48,7 @@ internal static class OpenApiExtensions
                 Description = "cert-manager DNS01 webhook solver (acme.cert-manager.io webhook protocol) for AWS Route53",
             });
             swagger.CustomSchemaIds(type => type.Name);
+            swagger.SchemaFilter<ChallengeSchemaFilter>();
         });
         return services;
     }
@@ -62,6 +67,8 @@ internal static class OpenApiExtensions
             {
                 ui.RoutePrefix = "swagger";
                 ui.SwaggerEndpoint($"/openapi/{DocumentName}", "route53 solver");
+                // A failure's status.message is one long line: wrap it in the answer and example panes.
+                ui.HeadContent = $"<style>{WrapStyle}</style>";
             });
         }
 

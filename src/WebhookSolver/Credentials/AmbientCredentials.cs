@@ -1,3 +1,4 @@
+using Amazon.Extensions.NETCore.Setup;
 using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 
@@ -6,17 +7,24 @@ namespace WebhookSolver.Credentials;
 /// <summary>
 /// The pod's own AWS identity through AWSSDK.Core's default chain: environment variables, shared config and
 /// credentials files (<c>AWS_PROFILE</c>), IRSA, EKS Pod Identity / container credentials, EC2 instance metadata.
-/// The resolver caches the winning source and each source refreshes its own temporary credentials.
+/// The resolver caches the winning source and each source refreshes its own temporary credentials. When the
+/// <c>AWS</c> configuration section names a profile (<c>AWS:Profile</c>, <c>AWS:ProfilesLocation</c>), that
+/// profile is the source, resolved by <see cref="AWSOptions.GetCredentials"/>.
 /// </summary>
-internal sealed class AmbientCredentials : IDisposable
+internal sealed class AmbientCredentials(AWSOptions aws) : IDisposable
 {
     private readonly DefaultAWSCredentialsIdentityResolver _resolver = new();
+
+    /// <summary>A failed lookup (e.g. a profile not written yet) is tried again on the next challenge.</summary>
+    private readonly Lazy<AWSCredentials>? _profile = string.IsNullOrWhiteSpace(aws.Profile)
+        ? null
+        : new Lazy<AWSCredentials>(aws.GetCredentials, LazyThreadSafetyMode.PublicationOnly);
 
     public async Task<ImmutableCredentials> GetAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var source = await _resolver.ResolveIdentityAsync(null, cancellationToken).ConfigureAwait(false);
+            var source = _profile?.Value ?? await _resolver.ResolveIdentityAsync(null, cancellationToken).ConfigureAwait(false);
             var credentials = await source.GetCredentialsAsync().ConfigureAwait(false);
             return credentials is { AccessKey.Length: > 0 }
                 ? credentials
@@ -24,16 +32,9 @@ internal sealed class AmbientCredentials : IDisposable
         }
         catch (Exception e) when (e is not SolverException && !cancellationToken.IsCancellationRequested)
         {
-            throw new SolverException(
-                "ambient credentials are allowed but none could be loaded from the webhook's pod: " +
-                "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, mount a shared credentials file, " +
-                "or use IRSA, EKS Pod Identity or the node's instance profile (AWS_EC2_METADATA_DISABLED must then be unset). " +
-                $"The AWS SDK reported: {OneLine(e.Message)}", e);
+            throw new SolverException(AmbientSources.FromProcess().Explain(e), e);
         }
     }
-
-    private static string OneLine(string text) =>
-        string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     public void Dispose() => _resolver.Dispose();
 }

@@ -6,7 +6,7 @@ using WebhookSolver.Kubernetes;
 namespace WebhookSolver.Credentials;
 
 /// <summary>
-/// The credential chain of <c>credentials.md</c>: ServiceAccount token → AssumeRoleWithWebIdentity; static keys
+/// The credential chain of docs/design/credentials.md: ServiceAccount token → AssumeRoleWithWebIdentity; static keys
 /// from the config or Secrets in <c>resourceNamespace</c>; the pod's ambient identity when allowed; then
 /// AssumeRole for <c>role</c>. STS results are cached per configuration.
 /// </summary>
@@ -111,15 +111,15 @@ internal sealed partial class AwsCredentialChain(
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Debug,
         Message = "AWS credentials for namespace {Namespace}: source {Source}, STS {Sts}, region {Region}")]
     private partial void LogResolved(string @namespace, CredentialSourceKind source, StsCall sts, string region);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Debug,
         Message = "Assumed role {Role} on {Source} credentials for namespace {Namespace} via {Endpoint} (cached: {Cached})")]
     private partial void LogAssumedRole(string @namespace, CredentialSourceKind source, string role, Uri endpoint, bool cached);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Debug,
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Debug,
         Message = "Assumed role {Role} with the token of ServiceAccount {Namespace}/{ServiceAccount} via {Endpoint} (cached: {Cached})")]
     private partial void LogAssumedRoleWithWebIdentity(string @namespace, string serviceAccount, string role, Uri endpoint, bool cached);
 }

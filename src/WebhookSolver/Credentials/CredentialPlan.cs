@@ -2,7 +2,7 @@ using Amazon;
 
 namespace WebhookSolver.Credentials;
 
-/// <summary>Where the base credentials come from (first match wins, <c>credentials.md</c>).</summary>
+/// <summary>Where the base credentials come from (first match wins, docs/design/credentials.md).</summary>
 internal enum CredentialSourceKind
 {
     /// <summary>A TokenRequest for <c>auth.kubernetes.serviceAccountRef</c>, exchanged with STS.</summary>
@@ -24,7 +24,7 @@ internal enum StsCall
 }
 
 /// <summary>
-/// The decision table of <c>credentials.md</c> as a pure function: config × allowAmbientCredentials × environment →
+/// The decision table of docs/design/credentials.md as a pure function: config × allowAmbientCredentials × environment →
 /// credential source, STS call, region and STS endpoint — or the error the user sees.
 /// </summary>
 /// <param name="Region">signing region of the identity; null: Route53 uses the standard partition</param>
@@ -34,11 +34,11 @@ internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, 
     /// <summary>The role session name the built-in solver uses; CloudTrail filters rely on it.</summary>
     public const string RoleSessionName = "cert-manager";
 
+    /// <summary>cert-manager's wording first; then why, and the fix for a namespaced Issuer (the usual case).</summary>
     public const string EmptyCredentialsMessage =
-        "empty credentials; perhaps you meant to enable ambient credentials? " +
-        "(cert-manager allows the pod's own AWS identity for ClusterIssuers, and for Issuers only with " +
-        "--issuer-ambient-credentials; otherwise set accessKeyIDSecretRef and secretAccessKeySecretRef, " +
-        "or auth.kubernetes.serviceAccountRef with role)";
+        "empty credentials; perhaps you meant to enable ambient credentials? The config names no AWS credentials and " +
+        "allowAmbientCredentials is false (for Issuers unless cert-manager runs with --issuer-ambient-credentials): " +
+        "reference a Secret with accessKeyIDSecretRef and secretAccessKeySecretRef";
 
     /// <exception cref="SolverException">ambient credentials are needed but not allowed, or STS is needed without a region</exception>
     public static CredentialPlan For(CredentialConfig config, bool allowAmbientCredentials, AwsEnvironment environment)

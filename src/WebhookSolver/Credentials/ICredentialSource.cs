@@ -14,7 +14,7 @@ internal sealed record AwsIdentity(ImmutableCredentials Credentials, string? Reg
 internal sealed record CredentialRequest(string ResourceNamespace, bool AllowAmbientCredentials, CredentialConfig Config);
 
 /// <summary>
-/// Turns a challenge's credential request into AWS credentials (the chain of <c>credentials.md</c>).
+/// Turns a challenge's credential request into AWS credentials (the chain of docs/design/credentials.md).
 /// Throws <see cref="SolverException"/> with a message the user can act on.
 /// </summary>
 internal interface ICredentialSource

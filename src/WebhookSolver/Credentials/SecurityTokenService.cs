@@ -12,6 +12,13 @@ internal sealed record TemporaryCredentials(ImmutableCredentials Credentials, Da
 /// AssumeRole and AssumeRoleWithWebIdentity against one regional STS endpoint (or the
 /// <c>AWS_ENDPOINT_URL_STS</c> override), with cert-manager's wording for failures.
 /// </summary>
+/// <remarks>
+/// A client is built per call rather than taken from AWSSDK.Extensions.NETCore.Setup's <c>AddAWSService</c>: that
+/// registers one client with one set of credentials and one region, while each call here signs with the
+/// challenge's own source credentials (or none, for a web identity) against the region and endpoint its
+/// <see cref="CredentialPlan"/> chose. The <c>AWS</c> section still feeds these calls through
+/// <see cref="AwsEnvironment"/> (region, profile, <c>AWS:ServiceURL</c>).
+/// </remarks>
 internal sealed class SecurityTokenService(TimeProvider time)
 {
     /// <summary>What STS grants when it does not say: its default session length.</summary>

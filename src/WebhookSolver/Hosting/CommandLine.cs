@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using WebhookSolver.Route53;
+using WebhookSolver.Security;
 
 namespace WebhookSolver.Hosting;
 
@@ -13,19 +15,26 @@ internal static class CommandLine
 
     public sealed record Flag(string Name, string ConfigKey, FlagKind Kind, string Default, string Help);
 
+    // The defaults shown in --help are read from the options classes, which hold them once.
+    private static readonly WebhookOptions WebhookDefaults = new();
+    private static readonly WebhookSecurityOptions SecurityDefaults = new();
+    private static readonly Route53Options Route53Defaults = new();
+    private static readonly MetricsOptions MetricsDefaults = new();
+
     public static IReadOnlyList<Flag> Flags { get; } =
     [
-        new("secure-port", "Webhook:SecurePort", FlagKind.Number, "8443", "HTTPS port to serve on"),
+        new("secure-port", "Webhook:SecurePort", FlagKind.Number, Text(WebhookDefaults.SecurePort), "HTTPS port to serve on"),
         new("bind-address", "Webhook:BindAddress", FlagKind.Text, "0.0.0.0 (127.0.0.1 with --local)", "IP address to listen on"),
         new("tls-cert-file", "Webhook:TlsCertFile", FlagKind.Text, "", "PEM serving certificate (tls.crt of the mounted Secret); reloaded when it changes"),
         new("tls-private-key-file", "Webhook:TlsPrivateKeyFile", FlagKind.Text, "", "PEM private key of the serving certificate (tls.key)"),
         new("group-name", "Webhook:GroupName", FlagKind.Text, "$GROUP_NAME (acme.example.com with --local)", "API group the solver serves; the Issuer's webhook.groupName"),
-        new("solver-name", "Webhook:SolverName", FlagKind.Text, "route53", "resource name of the solver; the Issuer's webhook.solverName"),
-        new("local", "Webhook:Local", FlagKind.Switch, "false", "debugging mode: loopback only, self-signed certificate, no request authentication"),
+        new("solver-name", "Webhook:SolverName", FlagKind.Text, WebhookDefaults.SolverName, "resource name of the solver; the Issuer's webhook.solverName"),
+        new("local", "Webhook:Local", FlagKind.Switch, Text(WebhookDefaults.Local), "debugging mode: loopback only, self-signed certificate, no request authentication"),
         new("kubeconfig", "Webhook:Kubeconfig", FlagKind.Text, "in-cluster", "kubeconfig file for reaching the Kubernetes API from outside a cluster"),
-        new("log-format", "Webhook:LogFormat", FlagKind.Text, "text", "console log format: text or json"),
-        new("challenge-timeout", "Webhook:ChallengeTimeout", FlagKind.Duration, "25s", "longest time one Present or CleanUp may take"),
-        new("certificate-reload-interval", "Webhook:CertificateReloadInterval", FlagKind.Duration, "5s", "how often the certificate files are checked for a new pair"),
+        new("log-format", "Webhook:LogFormat", FlagKind.Text, WebhookDefaults.LogFormat, "console log format: text or json"),
+        new("challenge-timeout", "Webhook:ChallengeTimeout", FlagKind.Duration, Text(WebhookDefaults.ChallengeTimeout),
+            "longest time one Present or CleanUp may take; must be longer than Route53:Deadline, which bounds its Route53 work"),
+        new("certificate-reload-interval", "Webhook:CertificateReloadInterval", FlagKind.Duration, Text(WebhookDefaults.CertificateReloadInterval), "how often the certificate files are checked for a new pair"),
 
         // Front-proxy authentication and authorization (the aggregator's client certificate and identity headers).
         new("requestheader-client-ca-file", "Authentication:ClientCaFile", FlagKind.Text, "from the extension-apiserver-authentication ConfigMap", "PEM CA bundle that signs the aggregator's front-proxy client certificate"),
@@ -33,17 +42,29 @@ internal static class CommandLine
         new("requestheader-username-headers", "Authentication:UsernameHeaders", FlagKind.Text, "X-Remote-User", "comma-separated headers that carry the user name"),
         new("requestheader-group-headers", "Authentication:GroupHeaders", FlagKind.Text, "X-Remote-Group", "comma-separated headers that carry the groups"),
         new("requestheader-extra-headers-prefix", "Authentication:ExtraHeadersPrefixes", FlagKind.Text, "X-Remote-Extra-", "comma-separated header prefixes that carry extra user attributes"),
-        new("authorization-cache-ttl", "Authentication:AuthorizationCacheTtl", FlagKind.Duration, "10s", "how long a SubjectAccessReview answer (allowed or denied) is reused"),
+        new("authorization-cache-ttl", "Authentication:AuthorizationCacheTtl", FlagKind.Duration, Text(SecurityDefaults.AuthorizationCacheTtl), "how long a SubjectAccessReview answer (allowed or denied) is reused"),
 
         // Route53.
-        new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, "0s", "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond --challenge-timeout)"),
-        new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, "4", "client-side rate limit for all Route53 calls of the process"),
-        new("route53-burst", "Route53:Burst", FlagKind.Number, "10", "Route53 calls allowed at once before the rate limit applies"),
-        new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, "200ms", "how long changes to one hosted zone are gathered into one batch (0: no batching)"),
+        new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, Text(Route53Defaults.WaitForInsync), "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond Route53:Deadline)"),
+        new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, Text(Route53Defaults.RequestsPerSecond), "client-side rate limit for all Route53 calls of the process"),
+        new("route53-burst", "Route53:Burst", FlagKind.Number, Text(Route53Defaults.Burst), "Route53 calls allowed at once before the rate limit applies"),
+        new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, Text(Route53Defaults.BatchWindow), "how long changes to one hosted zone are gathered into one batch (0: no batching)"),
 
         // Metrics.
-        new("metrics-port", "Metrics:Port", FlagKind.Number, "9402", "plain-HTTP port serving only /metrics in Prometheus format (0: off; /metrics is also served on the secure port)"),
+        new("metrics-port", "Metrics:Port", FlagKind.Number, Text(MetricsDefaults.Port), "plain-HTTP port serving only /metrics in Prometheus format (0: off; /metrics is also served on the secure port)"),
     ];
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(double value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Text(bool value) => value ? "true" : "false";
+
+    /// <summary>A default duration as a flag would be written: <c>25s</c>, <c>200ms</c>.</summary>
+    private static string Text(TimeSpan value) =>
+        value.Ticks % TimeSpan.TicksPerSecond == 0 ? $"{(long)value.TotalSeconds}s"
+        : value.Ticks % TimeSpan.TicksPerMillisecond == 0 ? $"{(long)value.TotalMilliseconds}ms"
+        : Duration.Format(value);
 
     /// <summary>Host settings that <c>WebApplicationFactory</c> and <c>dotnet run</c> pass as arguments.</summary>
     private static readonly string[] HostSettings = ["environment", "contentRoot", "applicationName", "urls"];
@@ -130,34 +151,16 @@ internal static class CommandLine
             case FlagKind.Switch when !bool.TryParse(value, out _):
                 return $"flag --{flag.Name} must be true or false, got '{value}'";
             case FlagKind.Duration:
-                if (!TryParseDuration(value, out var duration))
+                if (!Duration.TryParse(value, out var duration))
                 {
-                    return $"flag --{flag.Name} must be a duration such as 500ms, 10s or 1m, got '{value}'";
+                    return $"flag --{flag.Name} must be a duration such as {Duration.Examples}, got '{value}'";
                 }
 
-                value = duration.ToString("c", CultureInfo.InvariantCulture);
+                value = Duration.Format(duration);
                 return null;
             default:
                 return null;
         }
-    }
-
-    /// <summary>Go-style durations: <c>500ms</c>, <c>10s</c>, <c>2m</c>, <c>1h</c>.</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = default;
-        var units = new (string Suffix, double Milliseconds)[] { ("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000) };
-        foreach (var (suffix, milliseconds) in units)
-        {
-            if (text.EndsWith(suffix, StringComparison.Ordinal)
-                && double.TryParse(text[..^suffix.Length], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount))
-            {
-                duration = TimeSpan.FromMilliseconds(amount * milliseconds);
-                return true;
-            }
-        }
-
-        return false;
     }
 
     public static string Usage()

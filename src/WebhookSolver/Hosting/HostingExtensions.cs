@@ -2,6 +2,7 @@ using System.Security.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Challenges;
 using WebhookSolver.Kubernetes;
@@ -19,10 +20,11 @@ internal static class HostingExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<WebhookOptions>()
-            .Bind(builder.Configuration.GetSection(WebhookOptions.Section))
+            .BindWithDurations(builder.Configuration.GetSection(WebhookOptions.Section))
             .Configure<IConfiguration>((options, configuration) => options.GroupName ??= configuration["GROUP_NAME"])
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
+        builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, DeadlineValidator>();
         // Each feature sees only the settings it needs, filled from the server's options.
         builder.Services.AddOptions<ChallengeOptions>().Configure<IOptions<WebhookOptions>>((challenges, webhook) =>
         {
@@ -41,13 +43,17 @@ internal static class HostingExtensions
         // entrypoint does). Configuration (Logging__LogLevel__...) still overrides them.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        // A service that cannot start is reported by WebhookHost in one line; the host's own Error entry would print the
+        // stack trace before it. A background service that stops the host later is still logged (Critical).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // Only the challenge's own scope on each line: no trace ids (nothing here exports traces) and no request
+        // scope (RequestPath, RequestId), which the request logger opens only while it is enabled.
+        builder.Logging.Configure(factory => factory.ActivityTrackingOptions = ActivityTrackingOptions.None);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (builder.Configuration[$"{WebhookOptions.Section}:LogFormat"] == "json")
         {
-            builder.Logging.AddJsonConsole(json =>
-            {
-                json.IncludeScopes = true;
-                json.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-            });
+            builder.Logging.AddConsole(console => console.FormatterName = JsonLogFormatter.FormatterName)
+                .AddConsoleFormatter<JsonLogFormatter, ConsoleFormatterOptions>();
         }
         else
         {

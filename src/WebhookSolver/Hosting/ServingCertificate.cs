@@ -29,7 +29,7 @@ internal sealed partial class ServingCertificate : BackgroundService
         }
         else if (_options.Local)
         {
-            _current = CreateSelfSigned();
+            _current = CreateSelfSigned(_time.GetUtcNow());
             LogSelfSigned(_current.Thumbprint);
         }
     }
@@ -96,7 +96,7 @@ internal sealed partial class ServingCertificate : BackgroundService
         }
     }
 
-    private static X509Certificate2 CreateSelfSigned()
+    private static X509Certificate2 CreateSelfSigned(DateTimeOffset now)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
@@ -106,7 +106,6 @@ internal sealed partial class ServingCertificate : BackgroundService
         names.AddIpAddress(System.Net.IPAddress.IPv6Loopback);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        var now = DateTimeOffset.UtcNow;
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(30));
     }
 

@@ -80,14 +80,15 @@ internal static partial class WebhookHost
         OptionsValidationException invalid => [.. invalid.Failures],
         AggregateException many when many.InnerExceptions.All(inner => SettingFailures(inner).Count > 0) =>
             [.. many.InnerExceptions.SelectMany(SettingFailures)],
-        InvalidOperationException unconvertible when unconvertible.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) =>
+        // The binder (reflection or source-generated) wraps the converter's failure in an InvalidOperationException.
+        InvalidOperationException { InnerException: FormatException or OverflowException or ArgumentException } unconvertible =>
             [unconvertible.Message],
         _ => [],
     };
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Serving {Urls} for /apis/{GroupName}/v1alpha1/{SolverName}")]
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Serving {Urls} for /apis/{GroupName}/v1alpha1/{SolverName}")]
     private static partial void LogStarted(ILogger logger, string urls, string groupName, string solverName);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "LOCAL MODE: requests are NOT authenticated or authorized. Listening on loopback only; never use this mode in a cluster")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "LOCAL MODE: requests are NOT authenticated or authorized. Listening on loopback only; never use this mode in a cluster")]
     private static partial void LogLocalMode(ILogger logger);
 }

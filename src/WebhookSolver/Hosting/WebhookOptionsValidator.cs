@@ -53,6 +53,11 @@ internal sealed partial class WebhookOptionsValidator : IValidateOptions<Webhook
             failures.Add("--tls-cert-file and --tls-private-key-file are required outside --local (mount the serving certificate Secret and point both flags at it)");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.Kubeconfig) && !File.Exists(options.Kubeconfig))
+        {
+            failures.Add($"--kubeconfig {options.Kubeconfig} does not exist: give the path of a kubeconfig file, or leave the flag out inside a cluster");
+        }
+
         if (options.LogFormat is not ("text" or "json"))
         {
             failures.Add($"--log-format must be 'text' or 'json', got '{options.LogFormat}'");

@@ -42,7 +42,7 @@ internal sealed record AccessDecision(AccessOutcome Outcome, string Reason);
 /// costs one call. A review that cannot be made denies.
 /// </summary>
 internal sealed partial class AccessReviewer(
-    IServiceProvider services,
+    KubernetesConnection kubernetes,
     IOptions<AccessReviewOptions> options,
     TimeProvider time,
     ILogger<AccessReviewer> logger)
@@ -114,8 +114,8 @@ internal sealed partial class AccessReviewer(
 
         try
         {
-            // Resolved here, not injected: local mode never builds a Kubernetes client.
-            var client = services.GetRequiredService<IKubernetes>();
+            // Made here, at first use: local mode never builds a Kubernetes client.
+            var client = kubernetes.Client;
             using var timeout = new CancellationTokenSource(ReviewTimeout, time);
             var answer = await client.AuthorizationV1.CreateSubjectAccessReviewAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
             var status = answer?.Status;
@@ -178,6 +178,6 @@ internal sealed partial class AccessReviewer(
 
     private sealed record CachedAnswer(AccessDecision Decision, DateTimeOffset Expires);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "SubjectAccessReview for user {User} to {Attributes} failed ({Detail}); the request is denied")]
+    [LoggerMessage(EventId = 3601, Level = LogLevel.Warning, Message = "SubjectAccessReview for user {User} to {Attributes} failed ({Detail}); the request is denied")]
     private partial void LogReviewFailed(string user, string attributes, string detail);
 }

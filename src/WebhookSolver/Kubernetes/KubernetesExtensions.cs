@@ -1,6 +1,7 @@
+using k8s;
+using k8s.Exceptions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using k8s;
 
 namespace WebhookSolver.Kubernetes;
 
@@ -13,15 +14,49 @@ internal static class KubernetesExtensions
     public static IServiceCollection AddKubernetesClient(this IServiceCollection services)
     {
         services.AddOptions<KubernetesClientOptions>();
-        services.TryAddSingleton(provider => new KubernetesResources(provider.GetRequiredService<IKubernetes>));
+        // IKubernetes is the replaceable registration (tests put a fake's client there); code reaches it only
+        // through KubernetesConnection, which resolves it on first use.
+        services.TryAddSingleton(provider => new KubernetesConnection(provider.GetRequiredService<IKubernetes>));
+        services.TryAddSingleton<KubernetesResources>();
         services.TryAddSingleton<IKubernetes>(provider =>
-        {
-            var options = provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value;
-            var configuration = string.IsNullOrWhiteSpace(options.Kubeconfig)
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig);
-            return new k8s.Kubernetes(configuration);
-        });
+            new k8s.Kubernetes(ClientConfiguration(provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.Kubeconfig)));
         return services;
+    }
+
+    /// <exception cref="KubernetesUnavailableException">there is no cluster to talk to, or the kubeconfig cannot be used</exception>
+    internal static KubernetesClientConfiguration ClientConfiguration(string? kubeconfig)
+    {
+        if (string.IsNullOrWhiteSpace(kubeconfig))
+        {
+            if (!KubernetesClientConfiguration.IsInCluster())
+            {
+                throw new KubernetesUnavailableException(
+                    "the webhook is not running in a Kubernetes cluster (KUBERNETES_SERVICE_HOST or the service account token is missing): pass --kubeconfig=<file>");
+            }
+
+            try
+            {
+                return KubernetesClientConfiguration.InClusterConfig();
+            }
+            catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
+            {
+                throw new KubernetesUnavailableException($"the pod's service account token or CA cannot be read ({e.GetType().Name}): check automountServiceAccountToken, or pass --kubeconfig=<file>", e);
+            }
+        }
+
+        if (!File.Exists(kubeconfig))
+        {
+            throw new KubernetesUnavailableException($"--kubeconfig {kubeconfig} does not exist: give the path of a kubeconfig file, or leave the flag out inside a cluster");
+        }
+
+        try
+        {
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The library's text may quote the file (tokens, keys): its type says enough.
+            throw new KubernetesUnavailableException($"--kubeconfig {kubeconfig} is not a usable kubeconfig ({e.GetType().Name}): check it with kubectl --kubeconfig {kubeconfig} get --raw /version", e);
+        }
     }
 }

@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using System.Text;
 using k8s;
 using k8s.Autorest;
-using k8s.Exceptions;
 using k8s.Models;
 
 namespace WebhookSolver.Kubernetes;
@@ -13,13 +12,8 @@ namespace WebhookSolver.Kubernetes;
 /// failure turned into a <see cref="SolverException"/> that says what to fix. Callers pass the challenge's
 /// <c>resourceNamespace</c>; nothing here chooses a namespace on its own.
 /// </summary>
-internal sealed class KubernetesResources(Func<IKubernetes> connect)
+internal sealed class KubernetesResources(KubernetesConnection kubernetes)
 {
-    public KubernetesResources(IKubernetes kubernetes)
-        : this(() => kubernetes)
-    {
-    }
-
     /// <summary>
     /// The client, made on first use: local mode runs without a cluster until an Issuer references a Secret or
     /// a ServiceAccount.
@@ -28,12 +22,11 @@ internal sealed class KubernetesResources(Func<IKubernetes> connect)
     {
         try
         {
-            return connect();
+            return kubernetes.Client;
         }
-        catch (KubeConfigException)
+        catch (KubernetesUnavailableException e)
         {
-            throw new SolverException(
-                $"cannot read {what}: the webhook has no Kubernetes API to talk to; run it in a cluster or pass --kubeconfig");
+            throw new SolverException($"cannot read {what}: {e.Message}");
         }
     }
 

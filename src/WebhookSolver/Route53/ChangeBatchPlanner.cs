@@ -57,15 +57,15 @@ internal sealed record BatchPlan(IReadOnlyList<PlannedBatch> Batches, IReadOnlyL
 /// </summary>
 internal static partial class ChangeBatchPlanner
 {
-    /// <summary>Route53: at most 1,000 ResourceRecord elements per request, an UPSERT counting twice.</summary>
+    /// <summary>Route53: at most 1,000 ResourceRecord elements per request (an UPSERT, which the webhook never sends, would count twice).</summary>
     public const int MaxRecords = 1000;
 
-    /// <summary>Route53: at most 32,000 characters in all Value elements of a request, an UPSERT counting twice.</summary>
+    /// <summary>Route53: at most 32,000 characters in all Value elements of a request.</summary>
     public const int MaxValueCharacters = 32_000;
 
-    public static int Records(Change change) => change.RecordSet.Values.Count * (change.Action == ChangeAction.Upsert ? 2 : 1);
+    public static int Records(Change change) => change.RecordSet.Values.Count;
 
-    public static int Characters(Change change) => change.RecordSet.Values.Sum(v => v.Length) * (change.Action == ChangeAction.Upsert ? 2 : 1);
+    public static int Characters(Change change) => change.RecordSet.Values.Sum(v => v.Length);
 
     /// <param name="current">the TXT sets read at each intent's name</param>
     public static BatchPlan Plan(IReadOnlyList<ChangeIntent> intents, IReadOnlyDictionary<string, IReadOnlyList<ResourceRecordSet>> current)

@@ -1,3 +1,4 @@
+using Amazon.Extensions.NETCore.Setup;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -10,11 +11,13 @@ internal static class Route53Extensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddDefaultAWSOptions(_ => configuration.GetAWSOptions(), ServiceLifetime.Singleton);
         services.AddOptions<Route53Options>()
-            .Bind(configuration.GetSection(Route53Options.Section))
-            // The AWS SDKs' endpoint overrides, service-specific first; configuration includes the environment.
-            .PostConfigure(options => options.Endpoint = FirstSet(
-                options.Endpoint, configuration["AWS_ENDPOINT_URL_ROUTE53"], configuration["AWS_ENDPOINT_URL"]))
+            .BindWithDurations(configuration.GetSection(Route53Options.Section))
+            // The AWS SDKs' endpoint overrides, service-specific first, with the AWS section's ServiceURL (AWSOptions,
+            // one URL for every AWS service) before the SDKs' global variable; configuration includes the environment.
+            .PostConfigure<AWSOptions>((options, aws) => options.Endpoint = FirstSet(
+                options.Endpoint, configuration["AWS_ENDPOINT_URL_ROUTE53"], aws.DefaultClientConfig.ServiceURL, configuration["AWS_ENDPOINT_URL"]))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Route53Options>, Route53OptionsValidator>());
 

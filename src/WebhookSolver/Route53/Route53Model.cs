@@ -40,7 +40,8 @@ internal sealed record ResourceRecordSet(
     public override int GetHashCode() => HashCode.Combine(DnsName.Normalize(Name), Type.ToUpperInvariant(), SetIdentifier, Ttl);
 }
 
-internal enum ChangeAction { Create, Delete, Upsert }
+/// <summary>The webhook only creates and deletes whole TXT sets (never UPSERT): a swap is a DELETE and a CREATE.</summary>
+internal enum ChangeAction { Create, Delete }
 
 internal sealed record Change(ChangeAction Action, ResourceRecordSet RecordSet);
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Security;
 
@@ -32,7 +33,7 @@ internal sealed record RequestHeaderSettings(
 internal sealed partial class RequestHeaderTrust(
     IOptions<SecurityModeOptions> mode,
     IOptions<WebhookSecurityOptions> securityOptions,
-    IServiceProvider services,
+    KubernetesConnection kubernetes,
     TimeProvider time,
     ILogger<RequestHeaderTrust> logger) : BackgroundService
 {
@@ -182,8 +183,8 @@ internal sealed partial class RequestHeaderTrust(
         V1ConfigMap configMap;
         try
         {
-            // Resolved here, not injected: local mode and the flags never need a cluster.
-            var client = services.GetRequiredService<IKubernetes>();
+            // Made here, at first use: local mode and the flags never need a cluster.
+            var client = kubernetes.Client;
             using var timeout = new CancellationTokenSource(ReadTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
             configMap = await client.CoreV1.ReadNamespacedConfigMapAsync(ConfigMapName, ConfigMapNamespace, cancellationToken: linked.Token)
@@ -193,7 +194,12 @@ internal sealed partial class RequestHeaderTrust(
         {
             return (null, $"the Kubernetes API refused to let the webhook read {what} ({(int)e.Response.StatusCode}). {FixHint}");
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+        catch (KubernetesUnavailableException e)
+        {
+            // No cluster at all: the RBAC half of the hint would mislead.
+            return (null, $"cannot read {what}: {e.Message}, or pass --requestheader-client-ca-file=<front-proxy CA bundle>, or run with --local to debug outside a cluster");
+        }
+                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
         {
             return (null, $"{what} does not exist (the cluster's aggregation layer is not configured?). {FixHint}");
         }
@@ -256,9 +262,9 @@ internal sealed partial class RequestHeaderTrust(
         IReadOnlyList<string>? ExtraHeaderPrefixes,
         string Source);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Front-proxy trust from {Source}: {CaCount} CA certificate(s), allowed names: {AllowedNames}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Front-proxy trust from {Source}: {CaCount} CA certificate(s), allowed names: {AllowedNames}")]
     private partial void LogTrust(string source, int caCount, string allowedNames);
 
-    [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "Front-proxy trust not reloaded, the previous one stays in force: {Error}")]
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Front-proxy trust not reloaded, the previous one stays in force: {Error}")]
     private partial void LogReloadFailed(string error);
 }

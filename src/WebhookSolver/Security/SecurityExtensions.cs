@@ -10,11 +10,12 @@ internal static class SecurityExtensions
     public static IServiceCollection AddWebhookSecurity(this IServiceCollection services)
     {
         services.AddOptions<WebhookSecurityOptions>()
-            .BindConfiguration(WebhookSecurityOptions.Section)
+            .BindConfigurationWithDurations(WebhookSecurityOptions.Section)
             .Validate(o => o.AuthorizationCacheTtl >= TimeSpan.Zero, "--authorization-cache-ttl must not be negative (0 disables the cache)")
             .Validate(o => o.TrustReloadInterval > TimeSpan.Zero, "Authentication:TrustReloadInterval must be positive")
             .ValidateOnStart();
         services.AddOptions<SecurityModeOptions>();
+        services.AddKubernetesClient();
         services.AddOptions<AccessReviewOptions>()
             .Configure<IOptions<WebhookSecurityOptions>>((review, security) => review.CacheTtl = security.Value.AuthorizationCacheTtl);
         services.TryAddSingleton(TimeProvider.System);
@@ -40,12 +41,5 @@ internal static class SecurityExtensions
         }
 
         return app;
-    }
-
-    /// <summary>The authenticated caller of this request; null in local mode and on the open probe paths.</summary>
-    public static RequestUser? GetRequestUser(this HttpContext http)
-    {
-        ArgumentNullException.ThrowIfNull(http);
-        return http.Features.Get<RequestUser>();
     }
 }

@@ -7,7 +7,8 @@ namespace WebhookSolver.Security;
 
 /// <summary>
 /// Authenticate, authorize, then route — before any endpoint runs, so an unauthenticated caller gets the same
-/// 401 for every path and learns nothing about which exist. Only the kubelet's probe paths are open.
+/// 401 for every path and learns nothing about which exist. Only the kubelet's probe paths are open
+/// (docs/design/security.md).
 /// </summary>
 internal sealed partial class WebhookSecurityMiddleware(
     RequestDelegate next,
@@ -88,9 +89,9 @@ internal sealed partial class WebhookSecurityMiddleware(
 
     private static string Shorten(string text) => text.Length > 200 ? text[..200] + "..." : text;
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Warning, Message = "Request from {RemoteAddress} not authenticated: {Reason}")]
+    [LoggerMessage(EventId = 5201, Level = LogLevel.Warning, Message = "Request from {RemoteAddress} not authenticated: {Reason}")]
     private partial void LogUnauthenticated(string reason, System.Net.IPAddress? remoteAddress);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "User {User} may not {Attributes}: {Outcome}")]
+    [LoggerMessage(EventId = 5202, Level = LogLevel.Information, Message = "User {User} may not {Attributes}: {Outcome}")]
     private partial void LogForbidden(string user, string attributes, string outcome);
 }

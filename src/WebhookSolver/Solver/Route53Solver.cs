@@ -8,7 +8,7 @@ namespace WebhookSolver.Solver;
 
 /// <summary>
 /// cert-manager's Solver for Route53: config → credentials → hosted zone → TXT record, all within
-/// <see cref="Route53Options.Deadline"/>.
+/// <see cref="Route53Options.Deadline"/> (docs/design/route53-write-path.md).
 /// </summary>
 internal sealed class Route53Solver(
     ICredentialSource credentials,

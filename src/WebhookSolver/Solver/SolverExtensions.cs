@@ -11,6 +11,7 @@ internal static class SolverExtensions
     {
         services.AddRoute53(configuration);
         services.TryAddSingleton<ISolver, Route53Solver>();
+        services.AddSingleton(Route53ConfigSchema.Description);
         return services;
     }
 }

@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
+using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Bench;
@@ -11,7 +12,7 @@ public sealed class BenchSupportTests
     [Fact]
     public void Token_bucket_allows_the_burst_then_one_call_per_refilled_token()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var bucket = new TokenBucket(ratePerSecond: 5, burst: 5, clock);
 
         Enumerable.Range(0, 5).Select(_ => bucket.TryTake()).ToList().Should().AllSatisfy(taken => taken.Should().BeTrue());
@@ -32,7 +33,7 @@ public sealed class BenchSupportTests
     {
         await using var fake = await FakeRoute53.StartAsync();
         fake.AddCredentials(Route53Harness.AccessKey, Route53Harness.SecretKey);
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider();
         var throttle = FakeRoute53Throttle.Attach(fake, ratePerSecond: 5, burst: 2, clock);
         using var http = new HttpClient();
 

@@ -117,6 +117,7 @@ public sealed class ChallengeEndpointTests : IDisposable
     public async Task ASolverThatTakesTooLongIsAnsweredAsAFailureWithinTheTimeout()
     {
         _factory.Settings["Webhook:ChallengeTimeout"] = "00:00:00.200";
+        _factory.Settings["Route53:Deadline"] = "00:00:00.100";
         _factory.Solver.Delay = TimeSpan.FromSeconds(30);
 
         var started = DateTime.UtcNow;
@@ -237,9 +238,9 @@ public sealed class ChallengeEndpointTests : IDisposable
 
         await PostAsync(Payload("cleanup-issuer-serviceaccount.json"));
 
-        var failure = _factory.Logs.Entries.Should().ContainSingle(entry => entry.EventId.Id == 2002).Subject;
+        var failure = _factory.Logs.GetSnapshot().Should().ContainSingle(entry => entry.Id.Id == 2002).Subject;
         failure.Message.Should().Be("CleanUp failed: zone not found");
-        failure.Scope.Should().Contain(new KeyValuePair<string, object?>("Action", "CleanUp"))
+        failure.ScopePairs().Should().Contain(new KeyValuePair<string, object?>("Action", "CleanUp"))
             .And.Contain(new KeyValuePair<string, object?>("DnsName", "www.example.org"))
             .And.Contain(new KeyValuePair<string, object?>("ResolvedFQDN", "_acme-challenge.www.example.org."))
             .And.Contain(new KeyValuePair<string, object?>("ResolvedZone", "example.org."))

@@ -1,3 +1,5 @@
+using Amazon.Extensions.NETCore.Setup;
+using Microsoft.Extensions.Configuration;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using WebhookSolver.Challenges;
@@ -58,6 +60,29 @@ public class AmbientCredentialsTests
         identity.Credentials.AccessKey.Should().Be("AKIAPROFILE");
         identity.Credentials.SecretKey.Should().Be("profile-secret");
         identity.Region.Should().Be("ap-southeast-2");
+    }
+
+    [Fact]
+    public async Task TheAwsSectionsProfileAndFileWinOverAwsProfile()
+    {
+        using var scope = new AwsEnvironmentScope();
+        scope.WriteFile("credentials", "[dns]\naws_access_key_id = AKIAWRONGPROFILE\naws_secret_access_key = wrong-secret\n");
+        var file = scope.WriteFile("mounted-credentials", "[route53]\naws_access_key_id = AKIASECTION\naws_secret_access_key = section-secret\n");
+        scope.Set("AWS_PROFILE", "dns");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AWS:Profile"] = "route53",
+            ["AWS:ProfilesLocation"] = file,
+            ["AWS:Region"] = "eu-north-1",
+        }).Build();
+        var aws = configuration.GetAWSOptions();
+        await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess(aws), aws);
+
+        var identity = await ResolveAmbient(harness);
+
+        identity.Credentials.AccessKey.Should().Be("AKIASECTION");
+        identity.Credentials.SecretKey.Should().Be("section-secret");
+        identity.Region.Should().Be("eu-north-1");
     }
 
     [Fact]
@@ -134,15 +159,33 @@ public class AmbientCredentialsTests
     }
 
     [Fact]
-    public async Task NoAmbientSourceGivesAMessageListingTheOptions()
+    public async Task NoAmbientSourceNamesTheSourcesTriedAndTheFixInOneShortLine()
     {
         using var scope = new AwsEnvironmentScope();
         await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
 
         var resolve = () => ResolveAmbient(harness);
 
-        await resolve.Should().ThrowAsync<SolverException>()
-            .WithMessage("ambient credentials are allowed but none could be loaded from the webhook's pod: set AWS_ACCESS_KEY_ID*IRSA, EKS Pod Identity*");
+        var failure = (await resolve.Should().ThrowAsync<SolverException>()).Which;
+        failure.Message.Should().Be(
+            "ambient credentials are allowed but the webhook's pod has none: tried environment variables, shared files (none), IRSA, " +
+            "EKS Pod Identity, instance metadata (off: AWS_EC2_METADATA_DISABLED=true). Give the webhook's ServiceAccount an IAM role with IRSA or EKS Pod Identity");
+        failure.Message.Length.Should().BeLessThanOrEqualTo(300);
+    }
+
+    [Fact]
+    public async Task ABrokenIrsaSetupIsNamedWithItsRoleAndFix()
+    {
+        using var scope = new AwsEnvironmentScope();
+        scope.Set("AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/cert-manager").Set("AWS_WEB_IDENTITY_TOKEN_FILE", Path.Combine(scope.Directory, "missing-token"));
+        await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
+
+        var resolve = () => ResolveAmbient(harness);
+
+        var failure = (await resolve.Should().ThrowAsync<SolverException>()).Which;
+        failure.Message.Should().StartWith("ambient credentials: IRSA role arn:aws:iam::111111111111:role/cert-manager could not be assumed (")
+            .And.Contain("sts:AssumeRoleWithWebIdentity").And.NotContain("Exception 1 of");
+        failure.Message.Length.Should().BeLessThanOrEqualTo(300);
     }
 
     [Fact]
@@ -191,7 +234,7 @@ public class AmbientCredentialsTests
         var denied = await ((Func<Task<AwsIdentity>>)(() => ResolveAmbient(harness, """{"role": "arn:aws:iam::222222222222:role/denied"}"""))).Should().ThrowAsync<SolverException>();
 
         denied.WithMessage("unable to assume role: AccessDenied*");
-        string[] texts = [rejected.Which.ToString(), denied.Which.ToString(), .. harness.Logs.Lines];
+        string[] texts = [rejected.Which.ToString(), denied.Which.ToString(), .. harness.Logs.Lines()];
         foreach (var text in texts)
         {
             text.Should().NotContain("planted-irsa-token-5d1e").And.NotContain("planted-ambient-secret-8c2f").And.NotContain("AKIAPLANTEDAMBIENT");

@@ -161,8 +161,9 @@ public class AwsCredentialChainTests
         harness.Kubernetes.TokenRequests.Should().HaveCount(1);
         harness.Sts.Calls.Should().HaveCount(2);
         identities.Select(identity => identity.Credentials.AccessKey).Distinct().Should().HaveCount(2);
-        harness.Exporter.Export().Should().Contain("webhook_credentials_cache_total{result=\"miss\"} 2")
-            .And.Contain("webhook_credentials_cache_total{result=\"hit\"} 38");
+        var lookups = harness.CacheLookups.GetMeasurementSnapshot();
+        lookups.Where(m => m.MatchesTags(new KeyValuePair<string, object?>("result", "miss"))).Sum(m => m.Value).Should().Be(2);
+        lookups.Where(m => m.MatchesTags(new KeyValuePair<string, object?>("result", "hit"))).Sum(m => m.Value).Should().Be(38);
     }
 
     [Fact]

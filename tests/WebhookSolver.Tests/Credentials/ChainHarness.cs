@@ -1,7 +1,11 @@
+using Amazon.Extensions.NETCore.Setup;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Credentials;
 using WebhookSolver.Kubernetes;
 using WebhookSolver.Testing;
@@ -11,36 +15,37 @@ namespace WebhookSolver.Tests.Credentials;
 /// <summary>The credential chain wired to a fake Kubernetes API and a fake STS (reached through the STS endpoint override).</summary>
 internal sealed class ChainHarness : IAsyncDisposable
 {
-    private readonly AmbientCredentials _ambient = new();
+    private readonly AmbientCredentials _ambient;
     private readonly ServiceProvider _meterServices =
         new ServiceCollection().AddMetrics().BuildServiceProvider();
 
-    private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, ManualTimeProvider time, AwsEnvironment environment)
+    private ChainHarness(FakeKubernetesApi kubernetes, FakeSts sts, FakeTimeProvider time, AwsEnvironment environment, AWSOptions aws)
     {
+        _ambient = new AmbientCredentials(aws);
         Kubernetes = kubernetes;
         Sts = sts;
         Time = time;
         var meters = _meterServices.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
-        Exporter = new WebhookSolver.Hosting.PrometheusExporter(meters);
+        CacheLookups = new MetricCollector<long>(meters, WebhookMeter.Name, "webhook_credentials_cache_total");
         Metrics = new CredentialMetrics(meters);
         Cache = new StsCredentialCache(time, Metrics);
         Chain = new AwsCredentialChain(
-            new KubernetesResources(kubernetes.Client()),
+            new KubernetesResources(new KubernetesConnection(kubernetes.Client())),
             new SecurityTokenService(time),
             _ambient,
             Cache,
             environment,
-            Logs.Factory().CreateLogger<AwsCredentialChain>());
+            Logs.CreateFactory().CreateLogger<AwsCredentialChain>());
     }
 
     public FakeKubernetesApi Kubernetes { get; }
     public FakeSts Sts { get; }
-    public ManualTimeProvider Time { get; }
-    public CapturingLoggerProvider Logs { get; } = new();
+    public FakeTimeProvider Time { get; }
+    public FakeLogCollector Logs { get; } = new();
     public StsCredentialCache Cache { get; }
 
-    /// <summary>The cache's counters, exported as /metrics would.</summary>
-    public WebhookSolver.Hosting.PrometheusExporter Exporter { get; }
+    /// <summary>The cache's hit and miss counter, as the chain records it.</summary>
+    public MetricCollector<long> CacheLookups { get; }
 
     public CredentialMetrics Metrics { get; }
     public AwsCredentialChain Chain { get; }
@@ -50,12 +55,15 @@ internal sealed class ChainHarness : IAsyncDisposable
         StartAsync(sts => CredentialPlanTests.ParseEnvironment(environment) with { StsEndpointOverride = stsEndpoint ?? sts.BaseAddress });
 
     /// <param name="environment">the pod environment, given the fake STS (e.g. read from the process once it points there)</param>
-    public static async Task<ChainHarness> StartAsync(Func<FakeSts, AwsEnvironment> environment)
+    /// <param name="aws">the <c>AWS</c> configuration section; none unless given</param>
+    public static async Task<ChainHarness> StartAsync(Func<FakeSts, AwsEnvironment> environment, AWSOptions? aws = null)
     {
-        var time = new ManualTimeProvider();
+        // Starts at the real time (whole seconds, as STS writes expirations): the AWS SDK checks expirations
+        // against the real clock.
+        var time = new FakeTimeProvider(DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds()));
         var kubernetes = await FakeKubernetesApi.StartAsync();
         var sts = await FakeSts.StartAsync(time);
-        return new ChainHarness(kubernetes, sts, time, environment(sts));
+        return new ChainHarness(kubernetes, sts, time, environment(sts), aws ?? new AWSOptions());
     }
 
     /// <summary>A loopback URL nothing listens on: a service that is down.</summary>
@@ -65,7 +73,7 @@ internal sealed class ChainHarness : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _ambient.Dispose();
-        Exporter.Dispose();
+        CacheLookups.Dispose();
         Metrics.Dispose();
         await _meterServices.DisposeAsync();
         await Kubernetes.DisposeAsync();

@@ -1,3 +1,5 @@
+using Amazon.Extensions.NETCore.Setup;
+using Microsoft.Extensions.Configuration;
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 
@@ -7,7 +9,7 @@ using WebhookSolver.Solver;
 
 namespace WebhookSolver.Tests.Credentials;
 
-/// <summary>The decision table of credentials.md: config × allowAmbientCredentials × environment → plan or error.</summary>
+/// <summary>The decision table of docs/design/credentials.md: config × allowAmbientCredentials × environment → plan or error.</summary>
 public class CredentialPlanTests
 {
     private const string Sa = """ "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns"}}} """;
@@ -122,15 +124,46 @@ public class CredentialPlanTests
             ["AWS_PROFILE"] = "dns",
         };
 
-        var env = AwsEnvironment.From(variables.GetValueOrDefault, profile => profile == "dns" ? "ap-south-1" : null);
+        var env = AwsEnvironment.From(new AWSOptions(), variables.GetValueOrDefault, (profile, _) => profile == "dns" ? "ap-south-1" : null);
 
         env.Should().Be(new AwsEnvironment("us-west-2", "eu-west-1", "ap-south-1", new Uri("http://127.0.0.1:4566")));
     }
 
     [Fact]
+    public void TheAwsConfigurationSectionWinsOverTheVariablesExceptTheStsSpecificEndpoint()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AWS:Region"] = "ca-central-1",
+            ["AWS:Profile"] = "dns",
+            ["AWS:ProfilesLocation"] = "/etc/aws/credentials",
+            ["AWS:ServiceURL"] = "http://127.0.0.1:4566/",
+        }).Build();
+        var variables = new Dictionary<string, string>
+        {
+            ["AWS_REGION"] = "us-west-2",
+            ["AWS_PROFILE"] = "other",
+            ["AWS_ENDPOINT_URL"] = "http://127.0.0.1:1/",
+        };
+        string? profileSeen = null, locationSeen = null;
+
+        var env = AwsEnvironment.From(configuration.GetAWSOptions(), variables.GetValueOrDefault, (profile, location) =>
+        {
+            (profileSeen, locationSeen) = (profile, location);
+            return "ap-south-1";
+        });
+        var withStsVariable = AwsEnvironment.From(
+            configuration.GetAWSOptions(), name => name == "AWS_ENDPOINT_URL_STS" ? "http://127.0.0.1:2/" : null, (_, _) => null);
+
+        env.Should().Be(new AwsEnvironment("ca-central-1", null, "ap-south-1", new Uri("http://127.0.0.1:4566/")));
+        (profileSeen, locationSeen).Should().Be(("dns", "/etc/aws/credentials"));
+        withStsVariable.StsEndpointOverride.Should().Be(new Uri("http://127.0.0.1:2/"));
+    }
+
+    [Fact]
     public void AMalformedStsOverrideStopsStartUpWithTheVariableNamed()
     {
-        var read = () => AwsEnvironment.From(name => name == "AWS_ENDPOINT_URL_STS" ? "not a url" : null, _ => null);
+        var read = () => AwsEnvironment.From(new AWSOptions(), name => name == "AWS_ENDPOINT_URL_STS" ? "not a url" : null, (_, _) => null);
 
         read.Should().Throw<InvalidOperationException>().WithMessage("*AWS_ENDPOINT_URL_STS*not an absolute URL*");
     }

@@ -1,5 +1,6 @@
 using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
+using WebhookSolver.Testing;
 
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 
@@ -54,7 +55,7 @@ public class SecretsNeverLeakTests
             }
         }
 
-        outputs.AddRange(harness.Logs.Lines);
+        outputs.AddRange(harness.Logs.Lines());
         successes.Should().Be(3);
         outputs.Should().HaveCountGreaterThan(configs.Length - 3, "every failure and every success leaves text to inspect");
         string[] planted = [PlantedKeyId, PlantedSecret, PlantedToken, RejectedToken, .. harness.Sts.Issued.SelectMany(i => new[] { i.SecretAccessKey, i.SessionToken })];

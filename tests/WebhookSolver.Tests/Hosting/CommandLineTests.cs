@@ -42,4 +42,28 @@ public class CommandLineTests
 
         usage.Should().Contain("(default: 8443)").And.Contain("(default: route53)");
     }
+
+    [Fact]
+    public void DurationDefaultsAreWrittenAsFlagsAndReadBackAsTheOptionsValues()
+    {
+        var flags = CommandLine.Flags.ToDictionary(flag => flag.Name);
+        var expected = new Dictionary<string, TimeSpan>
+        {
+            ["challenge-timeout"] = new WebhookOptions().ChallengeTimeout,
+            ["certificate-reload-interval"] = new WebhookOptions().CertificateReloadInterval,
+            ["authorization-cache-ttl"] = new WebhookSolver.Security.WebhookSecurityOptions().AuthorizationCacheTtl,
+            ["route53-wait-for-insync"] = new WebhookSolver.Route53.Route53Options().WaitForInsync,
+            ["route53-batch-window"] = new WebhookSolver.Route53.Route53Options().BatchWindow,
+        };
+
+        flags["challenge-timeout"].Default.Should().Be("25s");
+        flags["route53-batch-window"].Default.Should().Be("200ms");
+        foreach (var (name, value) in expected)
+        {
+            var flag = flags[name];
+            var parsed = CommandLine.Parse([$"--{name}={flag.Default}"]);
+            parsed.Error.Should().BeNull();
+            TimeSpan.Parse(parsed.Settings[flag.ConfigKey]!, System.Globalization.CultureInfo.InvariantCulture).Should().Be(value, name);
+        }
+    }
 }

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using WebhookSolver.Hosting;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Hosting;
@@ -16,6 +16,7 @@ public class MetricsTests
          "allowAmbientCredentials":true}}
         """;
 
+    /// <summary>The one test of the exposition format: a scrape of /metrics as Prometheus reads it.</summary>
     [Fact]
     public async Task ChallengesAreCountedByActionAndOutcomeWithALatencyHistogram()
     {
@@ -36,7 +37,10 @@ public class MetricsTests
         var text = await response.Content.ReadAsStringAsync();
 
         response.Content.Headers.ContentType!.MediaType.Should().Be("text/plain");
+        response.Content.Headers.ContentType.Parameters.Should().ContainSingle(p => p.Name == "version" && p.Value == "0.0.4");
         text.Should().Contain("# TYPE webhook_challenge_requests_total counter")
+            .And.Contain("# HELP webhook_challenge_requests_total Present and CleanUp calls by action and outcome")
+            .And.NotContain("otel_scope_name").And.NotContain("target_info")
             .And.Contain("webhook_challenge_requests_total{action=\"Present\",outcome=\"success\"} 1")
             .And.Contain("webhook_challenge_requests_total{action=\"Present\",outcome=\"failure\"} 1")
             .And.Contain("# TYPE webhook_challenge_duration_seconds histogram")
@@ -45,11 +49,12 @@ public class MetricsTests
     }
 
     [Fact]
-    public void HistogramBucketsAreCumulative()
+    public void BatchSizesAndCacheLookupsAreRecordedOnTheirInstruments()
     {
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var meters = services.GetRequiredService<IMeterFactory>();
-        using var exporter = new PrometheusExporter(meters);
+        using var batchSizes = new MetricCollector<double>(meters, WebhookMeter.Name, "webhook_route53_change_batch_size");
+        using var lookups = new MetricCollector<long>(meters, WebhookMeter.Name, "webhook_credentials_cache_total");
         using var route53 = new WebhookSolver.Route53.Route53Metrics(meters);
         using var credentials = new WebhookSolver.Credentials.CredentialMetrics(meters);
 
@@ -58,12 +63,11 @@ public class MetricsTests
         route53.ChangeBatchSent(7);
         credentials.CredentialLookup(cacheHit: true);
 
-        var text = exporter.Export();
-        text.Should().Contain("webhook_route53_change_batch_size_bucket{le=\"1\"} 1")
-            .And.Contain("webhook_route53_change_batch_size_bucket{le=\"5\"} 1")
-            .And.Contain("webhook_route53_change_batch_size_bucket{le=\"10\"} 3")
-            .And.Contain("webhook_route53_change_batch_size_sum 15")
-            .And.Contain("webhook_credentials_cache_total{result=\"hit\"} 1");
+        batchSizes.GetMeasurementSnapshot().Select(m => m.Value).Should().Equal(1, 7, 7);
+        var histogram = (Histogram<double>)batchSizes.Instrument!;
+        histogram.Advice!.HistogramBucketBoundaries.Should().StartWith([1, 2, 5, 10]);
+        lookups.LastMeasurement!.Value.Should().Be(1);
+        lookups.LastMeasurement.Tags.Should().Equal(new Dictionary<string, object?> { ["result"] = "hit" });
     }
 
     [Fact]

@@ -38,6 +38,19 @@ public class StartupTests
     }
 
     [Fact]
+    public async Task AChallengeTimeoutNoLongerThanTheRoute53DeadlineIsRefusedAtStartUp()
+    {
+        using var errors = new StringWriter();
+
+        var exitCode = await RunAsync(errors, "--local", "--challenge-timeout=20s");
+
+        exitCode.Should().Be(WebhookHost.BadUsage);
+        errors.ToString().Should().Be(
+            "error: --challenge-timeout (20s) must be longer than Route53:Deadline (20s), which bounds the Route53 work of each challenge"
+            + Environment.NewLine);
+    }
+
+    [Fact]
     public async Task AConfigurationValueOfTheWrongTypeIsReportedWithoutAStackTrace()
     {
         using var errors = new StringWriter();
@@ -46,6 +59,20 @@ public class StartupTests
 
         exitCode.Should().Be(WebhookHost.BadUsage);
         errors.ToString().Should().Be("error: Failed to convert configuration value 'none' at 'Webhook:SecurePort' to type 'System.Int32'." + Environment.NewLine);
+    }
+
+    [Theory]
+    [InlineData("--Webhook:Local=maybe", "Webhook:Local")]
+    [InlineData("--Metrics:Port=99999999999", "Metrics:Port")]
+    public async Task UnconvertibleValuesOfOtherTypesAreReportedAsOneLineNamingTheKey(string setting, string key)
+    {
+        using var errors = new StringWriter();
+
+        var exitCode = await RunAsync(errors, "--local", setting);
+
+        exitCode.Should().Be(WebhookHost.BadUsage);
+        errors.ToString().Should().StartWith("error: ").And.Contain($"'{key}'").And.EndWith(Environment.NewLine);
+        errors.ToString().TrimEnd().Should().NotContain(Environment.NewLine);
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class AccessReviewerTests : IAsyncLifetime
         await _kubernetes.DisposeAsync();
     }
 
-    private AccessReviewer Reviewer(TimeSpan ttl) => new(_services,
+    private AccessReviewer Reviewer(TimeSpan ttl) => new(new KubernetesConnection(_services.GetRequiredService<k8s.IKubernetes>),
         Options.Create(new AccessReviewOptions { CacheTtl = ttl }), _clock, NullLogger<AccessReviewer>.Instance);
 
     [Fact]
@@ -109,7 +109,8 @@ public sealed class AccessReviewerTests : IAsyncLifetime
         await using var services = new ServiceCollection()
             .AddSingleton<k8s.IKubernetes>(new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = $"http://127.0.0.1:{port}" }))
             .BuildServiceProvider();
-        var reviewer = new AccessReviewer(services, Options.Create(new AccessReviewOptions()), _clock, NullLogger<AccessReviewer>.Instance);
+        var reviewer = new AccessReviewer(new KubernetesConnection(services.GetRequiredService<k8s.IKubernetes>),
+            Options.Create(new AccessReviewOptions()), _clock, NullLogger<AccessReviewer>.Instance);
 
         var decision = await reviewer.ReviewAsync(Alice, Create, default);
 

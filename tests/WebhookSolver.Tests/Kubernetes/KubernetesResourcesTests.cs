@@ -16,7 +16,8 @@ public class KubernetesResourcesTests
         await using var api = await FakeKubernetesApi.StartAsync();
         api.AddSecret("team-a", "aws", new Dictionary<string, string> { ["secret"] = "  value with spaces inside \r\n" });
 
-        var value = await new KubernetesResources(api.Client()).ReadSecretValueAsync("team-a", "aws", "secret", CancellationToken.None);
+        var value = await new KubernetesResources(new KubernetesConnection(api.Client()))
+            .ReadSecretValueAsync("team-a", "aws", "secret", CancellationToken.None);
 
         value.Should().Be("value with spaces inside");
     }
@@ -28,8 +29,9 @@ public class KubernetesResourcesTests
         api.AddSecret("team-a", "aws", new Dictionary<string, string> { ["id"] = "AKIAEXAMPLE", ["blank"] = "  " });
         api.AddSecret("team-a", "locked", new Dictionary<string, string> { ["id"] = "x" });
         api.Forbid("get", "secrets", "team-a", "locked");
-        var resources = new KubernetesResources(api.Client());
-        var down = new KubernetesResources(new k8s.Kubernetes(new KubernetesClientConfiguration { Host = ChainHarness.ClosedPort().ToString() }));
+        var resources = new KubernetesResources(new KubernetesConnection(api.Client()));
+        var down = new KubernetesResources(new KubernetesConnection(
+            new k8s.Kubernetes(new KubernetesClientConfiguration { Host = ChainHarness.ClosedPort().ToString() })));
 
         var messages = new[]
         {
@@ -55,7 +57,7 @@ public class KubernetesResourcesTests
         await using var api = await FakeKubernetesApi.StartAsync();
         api.AddServiceAccount("team-a", "dns", "issued-token");
 
-        var token = await new KubernetesResources(api.Client())
+        var token = await new KubernetesResources(new KubernetesConnection(api.Client()))
             .CreateServiceAccountTokenAsync("team-a", "dns", StsAudience, 600, CancellationToken.None);
 
         token.Should().Be("issued-token");
@@ -71,7 +73,7 @@ public class KubernetesResourcesTests
         await using var api = await FakeKubernetesApi.StartAsync();
         api.AddServiceAccount("team-a", "locked", "t");
         api.Forbid("create", "serviceaccounts/token", "team-a", "locked");
-        var resources = new KubernetesResources(api.Client());
+        var resources = new KubernetesResources(new KubernetesConnection(api.Client()));
 
         var missing = await MessageOf(() => resources.CreateServiceAccountTokenAsync("team-a", "nobody", StsAudience, 600, CancellationToken.None));
         var forbidden = await MessageOf(() => resources.CreateServiceAccountTokenAsync("team-a", "locked", StsAudience, 600, CancellationToken.None));
@@ -86,7 +88,7 @@ public class KubernetesResourcesTests
     {
         await using var api = await FakeKubernetesApi.StartAsync();
 
-        var message = await MessageOf(() => new KubernetesResources(api.Client()).ReadSecretAsync("", "aws", CancellationToken.None));
+        var message = await MessageOf(() => new KubernetesResources(new KubernetesConnection(api.Client())).ReadSecretAsync("", "aws", CancellationToken.None));
 
         message.Should().Contain("the challenge has no resourceNamespace");
         api.Requests.Should().BeEmpty();

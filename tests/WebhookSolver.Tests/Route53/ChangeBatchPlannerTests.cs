@@ -76,12 +76,12 @@ public sealed class ChangeBatchPlannerTests
     }
 
     [Fact]
-    public void AnUpsertCountsTwiceTowardsBothLimits()
+    public void ADeleteCountsEachValueAndItsCharactersTowardsTheLimits()
     {
-        var change = new Change(ChangeAction.Upsert, Simple("_acme-challenge.example.com.", 60, 3, length: 8));
+        var change = new Change(ChangeAction.Delete, Simple("_acme-challenge.example.com.", 60, 3, length: 8));
 
-        ChangeBatchPlanner.Records(change).Should().Be(6);
-        ChangeBatchPlanner.Characters(change).Should().Be(60);
+        ChangeBatchPlanner.Records(change).Should().Be(3);
+        ChangeBatchPlanner.Characters(change).Should().Be(30);
     }
 
     [Fact]

@@ -239,6 +239,22 @@ public sealed class Route53ClientTests
         services.GetRequiredService<IOptions<Route53Options>>().Value.Endpoint.Should().Be(expected);
     }
 
+    [Theory]
+    [InlineData("http://service/", "http://service/")]
+    [InlineData(null, "http://section/")]
+    public void TheAwsSectionsServiceUrlComesAfterAwsEndpointUrlRoute53AndBeforeAwsEndpointUrl(string? serviceVariable, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["AWS_ENDPOINT_URL_ROUTE53"] = serviceVariable,
+            ["AWS:ServiceURL"] = "http://section/",
+            ["AWS_ENDPOINT_URL"] = "http://global/",
+        }).Build();
+        using var services = new ServiceCollection().AddLogging().AddRoute53Solver(configuration).BuildServiceProvider();
+
+        services.GetRequiredService<IOptions<Route53Options>>().Value.Endpoint.Should().Be(expected);
+    }
+
     [Fact]
     public async Task ChangeRequestsUseThe20130401NamespaceAndAreSignedWithTheSessionToken()
     {

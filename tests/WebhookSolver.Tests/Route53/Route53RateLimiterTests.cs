@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Route53;
 using WebhookSolver.Testing;
 
@@ -8,9 +9,9 @@ namespace WebhookSolver.Tests.Route53;
 /// <summary>The process-wide token bucket, on a clock the test moves.</summary>
 public sealed class Route53RateLimiterTests
 {
-    private static (Route53RateLimiter Limiter, ManualTimeProvider Time) Create(double rate = 4, int burst = 10)
+    private static (Route53RateLimiter Limiter, FakeTimeProvider Time) Create(double rate = 4, int burst = 10)
     {
-        var time = new ManualTimeProvider();
+        var time = new FakeTimeProvider();
         var options = Options.Create(new Route53Options { RequestsPerSecond = rate, Burst = burst });
         return (new Route53RateLimiter(options, time, NullLogger<Route53RateLimiter>.Instance), time);
     }
