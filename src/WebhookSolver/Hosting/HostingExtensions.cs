@@ -20,7 +20,7 @@ internal static class HostingExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<WebhookOptions>()
-            .BindWithDurations(builder.Configuration.GetSection(WebhookOptions.Section))
+            .BindWithDurations(builder.Configuration.GetSection(WebhookOptions.Section), static (section, options) => section.Bind(options))
             .Configure<IConfiguration>((options, configuration) => options.GroupName ??= configuration["GROUP_NAME"])
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
@@ -52,8 +52,10 @@ internal static class HostingExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (builder.Configuration[$"{WebhookOptions.Section}:LogFormat"] == "json")
         {
-            builder.Logging.AddConsole(console => console.FormatterName = JsonLogFormatter.FormatterName)
-                .AddConsoleFormatter<JsonLogFormatter, ConsoleFormatterOptions>();
+            // Registered directly rather than with AddConsoleFormatter, which would also bind formatter options from
+            // configuration by reflection: this formatter has no options.
+            builder.Logging.AddConsole(console => console.FormatterName = JsonLogFormatter.FormatterName);
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, JsonLogFormatter>());
         }
         else
         {
