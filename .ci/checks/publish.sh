@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-grep -q '^RUN bash build/publish.sh /app' Dockerfile || { echo "Dockerfile no longer publishes with build/publish.sh"; exit 1; }
+grep -q '^RUN bash build/publish.sh /app -a "$TARGETARCH"$' Dockerfile || { echo "Dockerfile no longer publishes with build/publish.sh"; exit 1; }
 
 # clang, llvm and zlib's headers, as the Dockerfile's build stage installs them.
 out=$(mktemp -d)

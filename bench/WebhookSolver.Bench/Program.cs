@@ -36,6 +36,32 @@ var scenarios = new Scenarios(options, serverAssembly, http, log);
 StrategyResult? coalesced = null;
 StrategyResult? baseline = null;
 IReadOnlyList<OverheadResult> overhead = [];
+var sequential = new List<SequentialResult>();
+var waves = new List<(string Wave, StrategyResult Result)>();
+if (options.Runs("sequential"))
+{
+    foreach (var (name, flags) in Scenarios.LatencyStrategies)
+    {
+        sequential.Add(await scenarios.SequentialAsync(name, flags));
+    }
+}
+
+if (options.Runs("waves"))
+{
+    foreach (var (wave, count, inFlight) in new[]
+             {
+                 ($"{options.Challenges} at once", options.Challenges, 0),
+                 ($"{options.Challenges}, {options.WaveInFlight} in flight", options.Challenges, options.WaveInFlight),
+                 ($"{options.SmallWave} at once", options.SmallWave, 0),
+             })
+    {
+        foreach (var (name, flags) in Scenarios.Strategies)
+        {
+            waves.Add((wave, await scenarios.ThrottledAsync($"{wave}: {name}", flags, count, inFlight)));
+        }
+    }
+}
+
 if (options.Runs("coalesced"))
 {
     coalesced = await scenarios.ThrottledAsync("coalesced", []);
@@ -51,10 +77,12 @@ if (options.Runs("overhead"))
     overhead = await scenarios.OverheadAsync();
 }
 
+Report.PrintStrategies(Console.Out, options, sequential, waves);
 Report.Print(Console.Out, options, scenarios.BaselineFlags, coalesced, baseline, overhead);
 
 // Figures are figures; a lost value, a leftover or a phase that never finished is a correctness failure.
-var broken = new[] { coalesced, baseline }.OfType<StrategyResult>()
+var broken = new[] { coalesced, baseline }.Concat(waves.Select(w => w.Result)).OfType<StrategyResult>()
                  .Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.Present.CapHit || r.CleanUp.CapHit || r.UnexpectedCalls > 0)
-             || overhead.Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.Present.CapHit || r.UnexpectedCalls > 0);
+             || overhead.Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.Present.CapHit || r.UnexpectedCalls > 0)
+             || sequential.Any(r => r.LostValues > 0 || r.Leftovers > 0 || r.UnexpectedCalls > 0);
 return broken ? 1 : 0;

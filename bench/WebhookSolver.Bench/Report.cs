@@ -24,6 +24,62 @@ internal static class Report
         }
     }
 
+    /// <summary>The new strategy and the previous one (Route53:WriteStrategy=FixedWindow, burst 10) side by side.</summary>
+    public static void PrintStrategies(
+        TextWriter output, BenchOptions options, IReadOnlyList<SequentialResult> sequential, IReadOnlyList<(string Wave, StrategyResult Result)> waves)
+    {
+        output.WriteLine();
+        output.WriteLine("Strategies: new = the defaults (group commit, CREATE-first, remembered sets, burst 3);");
+        output.WriteLine($"            previous = {string.Join(' ', Scenarios.PreviousFlags)} (fixed 200 ms window, every name read first, burst 10)");
+        if (sequential.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(Invariant($"Uncontended: {options.SequentialChallenges} challenges one at a time (all Presents, then all CleanUps) on a fresh server, then {options.SequentialRequests} sequential Presents; instant fake, client-side limit lifted"));
+            output.WriteLine();
+            List<string[]> rows = [["", .. sequential.Select(r => r.Name)]];
+            void Row(string label, Func<SequentialResult, double> figure, string format) => rows.Add([label, .. sequential.Select(r => Number(figure(r), format))]);
+            Row("Lone Present latency p50 (ms)", r => LatencyStatistics.Percentile(r.Timed.CallLatenciesMs, 50), "0.0");
+            Row("Lone Present latency p99 (ms)", r => LatencyStatistics.Percentile(r.Timed.CallLatenciesMs, 99), "0.0");
+            Row("Route53 calls per Present (zone lookups excluded)", r => (double)(r.PresentCalls.Total - r.PresentCalls.ByOperation["ListHostedZonesByName"]) / r.Challenges, "0.00");
+            Row("Route53 calls per CleanUp", r => (double)r.CleanUpCalls.Total / r.Challenges, "0.00");
+            Row(Invariant($"Route53 calls for all {options.SequentialChallenges} challenges, lookups included"), r => r.PresentCalls.Total + r.CleanUpCalls.Total, "0");
+            Row("  of which ListHostedZonesByName", r => r.PresentCalls.ByOperation["ListHostedZonesByName"] + r.CleanUpCalls.ByOperation["ListHostedZonesByName"], "0");
+            Row("  of which ListResourceRecordSets", r => r.PresentCalls.ByOperation["ListResourceRecordSets"] + r.CleanUpCalls.ByOperation["ListResourceRecordSets"], "0");
+            Row("  of which ChangeResourceRecordSets", r => r.PresentCalls.ByOperation["ChangeResourceRecordSets"] + r.CleanUpCalls.ByOperation["ChangeResourceRecordSets"], "0");
+            Row("Idle RSS after start-up (MiB)", r => r.IdleRssMiB, "0.0");
+            Row("Loaded RSS, max sampled (MiB)", r => r.LoadedRssMiB, "0.0");
+            Row("Peak RSS, VmHWM (MiB)", r => r.PeakRssMiB, "0.0");
+            Row("Lost values / leftovers / unexpected calls", r => r.LostValues + r.Leftovers + r.UnexpectedCalls, "0");
+            Table(output, rows);
+        }
+
+        foreach (var wave in waves.GroupBy(w => w.Wave))
+        {
+            var results = wave.Select(w => w.Result).ToList();
+            output.WriteLine();
+            output.WriteLine(Invariant($"Wave: {wave.Key}, over {options.Zones} zones; fake Route53 at {options.Rate:0.##} req/s (burst {options.Burst}), Throttling beyond"));
+            output.WriteLine();
+            List<string[]> rows = [["", .. results.Select(r => r.Name[(r.Name.IndexOf(": ", StringComparison.Ordinal) + 2)..])]];
+            void Row(string label, Func<StrategyResult, double> figure, string format) => rows.Add([label, .. results.Select(r => Number(figure(r), format))]);
+            Row("Route53 calls during the Presents", r => r.PresentCalls.Total, "0");
+            Row("  per challenge", r => (double)r.PresentCalls.Total / r.Present.Challenges, "0.000");
+            Row("  LHZ / LRRS / CRRS / GetChange", r => double.NaN, "0");
+            rows[^1] = [rows[^1][0], .. results.Select(r => string.Join(" / ", CallCounts.Operations.Select(op => r.PresentCalls.ByOperation[op])))];
+            Row("Throttling responses (Presents)", r => r.PresentThrottled, "0");
+            Row("Wall time until every Present succeeded (s)", r => r.Present.Wall.TotalSeconds, "0.00");
+            Row("Present latency p50 (ms, per call)", r => LatencyStatistics.Percentile(r.Present.CallLatenciesMs, 50), "0");
+            Row("Present latency p99 (ms, per call)", r => LatencyStatistics.Percentile(r.Present.CallLatenciesMs, 99), "0");
+            Row("Present calls failed", r => r.Present.FailedAttempts, "0");
+            Row("Route53 calls during the CleanUps", r => r.CleanUpCalls.Total, "0");
+            Row("Throttling responses (CleanUps)", r => r.CleanUpThrottled, "0");
+            Row("Wall time until every CleanUp succeeded (s)", r => r.CleanUp.Wall.TotalSeconds, "0.00");
+            Row("Lost values / leftovers", r => r.LostValues + r.Leftovers, "0");
+            Row("Server RSS idle / peak (MiB)", r => double.NaN, "0");
+            rows[^1] = [rows[^1][0], .. results.Select(r => Invariant($"{r.IdleRssMiB:0.0} / {r.PeakRssMiB:0.0}"))];
+            Table(output, rows);
+        }
+    }
+
     private static void PrintThrottled(TextWriter output, BenchOptions options, IReadOnlyList<string> baselineFlags, StrategyResult? c, StrategyResult? b)
     {
         output.WriteLine();
@@ -103,7 +159,7 @@ internal static class Report
     private static void PrintOverhead(TextWriter output, BenchOptions options, IReadOnlyList<OverheadResult> results)
     {
         output.WriteLine();
-        output.WriteLine(Invariant($"Server overhead: {options.OverheadRequests} Presents at concurrency {options.OverheadConcurrency} over {options.Zones} zones against a fake Route53 that answers at once (no throttle), after 200 warm-up challenges"));
+        output.WriteLine(Invariant($"Server overhead: {options.OverheadRequests} Presents at concurrency {options.OverheadConcurrency} over {options.Zones} zones against a fake Route53 that answers at once (no throttle, client-side limit lifted), after 200 warm-up challenges"));
         output.WriteLine();
         List<string[]> rows = [["", .. results.Select(r => r.Name)]];
         void Row(string label, Func<OverheadResult, double> figure, string format) =>

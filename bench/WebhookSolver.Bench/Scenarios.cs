@@ -42,6 +42,20 @@ internal sealed record OverheadResult(
     double PeakRssMiB,
     int UnexpectedCalls);
 
+/// <summary>Uncontended challenges one at a time: calls per operation, and sequential Present latency.</summary>
+internal sealed record SequentialResult(
+    string Name,
+    int Challenges,
+    CallCounts PresentCalls,
+    CallCounts CleanUpCalls,
+    PhaseResult Timed,
+    int LostValues,
+    int Leftovers,
+    double IdleRssMiB,
+    double LoadedRssMiB,
+    double PeakRssMiB,
+    int UnexpectedCalls);
+
 internal sealed class Scenarios(BenchOptions options, string serverAssembly, HttpClient http, TextWriter log)
 {
     /// <summary>cert-manager's built-in solver: one change per challenge, no zone cache, no client-side limit, polls GetChange until INSYNC.</summary>
@@ -57,9 +71,12 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
     /// <summary>Overhead runs lift the client-side limit, which would otherwise be what is measured.</summary>
     private static readonly string[] NoLimiter = ["--route53-requests-per-second=100000", "--route53-burst=100000"];
 
-    public async Task<StrategyResult> ThrottledAsync(string name, IReadOnlyList<string> flags)
+    /// <param name="challengeCount">challenges of the wave (default: --challenges)</param>
+    /// <param name="concurrency">Presents (and CleanUps) in flight at once; 0: all at once</param>
+    public async Task<StrategyResult> ThrottledAsync(string name, IReadOnlyList<string> flags, int? challengeCount = null, int concurrency = 0)
     {
-        log.WriteLine($"[{name}] {options.Challenges} challenges over {options.Zones} zones, fake Route53 at {options.Rate} req/s burst {options.Burst}; server flags: {(flags.Count == 0 ? "(defaults)" : string.Join(' ', flags))}");
+        var count = challengeCount ?? options.Challenges;
+        log.WriteLine($"[{name}] {count} challenges over {options.Zones} zones ({(concurrency == 0 ? "all at once" : $"{concurrency} in flight")}), fake Route53 at {options.Rate} req/s burst {options.Burst}; server flags: {(flags.Count == 0 ? "(defaults)" : string.Join(' ', flags))}");
         var fake = await FakeRoute53.StartAsync();
         try
         {
@@ -67,20 +84,20 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             fake.InsyncDelay = options.InsyncDelay;
             var zones = AddZones(fake);
             var throttle = FakeRoute53Throttle.Attach(fake, options.Rate, options.Burst);
-            var challenges = Challenge.Create("host", options.Challenges, zones);
+            var challenges = Challenge.Create("host", count, zones);
 
             await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
             var idle = server.Memory().Rss;
             var load = new ChallengeLoad(http, SolverUri(server), log);
 
             var before = CallCounts.Of(fake);
-            var present = await load.RunAsync(challenges, "Present", concurrency: 0, options.TimeCap);
+            var present = await load.RunAsync(challenges, "Present", concurrency, options.TimeCap);
             var presentCalls = CallCounts.Of(fake).Minus(before);
             var presentThrottled = throttle.Throttled;
             var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
             log.WriteLine($"[{name}] Present: {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.0}s, {presentCalls.Total} Route53 calls, {presentThrottled} throttled, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
 
-            var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency: 0, options.TimeCap);
+            var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency, options.TimeCap);
             var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
             var leftovers = challenges.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
             log.WriteLine($"[{name}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} in {cleanUp.Wall.TotalSeconds:0.0}s, {cleanUpCalls.Total} Route53 calls, {cleanUp.FailedAttempts} failed attempts ({ChallengeLoad.Describe(cleanUp.Failures)})");
@@ -94,19 +111,79 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
         }
     }
 
+    /// <summary>The server's strategy before group commit and CREATE-first, with that version's defaults.</summary>
+    public static readonly string[] PreviousFlags = ["--Route53:WriteStrategy=FixedWindow", "--route53-burst=10"];
+
+    /// <summary>The strategies compared side by side: the new defaults and the switch that restores the previous strategy.</summary>
+    public static readonly (string Name, string[] Flags)[] Strategies = [("new", []), ("previous", PreviousFlags)];
+
+    /// <summary>Latency and calls: the new defaults, the previous strategy, and the new one with every round leaving at once.</summary>
+    public static readonly (string Name, string[] Flags)[] LatencyStrategies = [.. Strategies, ("new, window 0s", ["--route53-batch-window=0s"])];
+
     public async Task<IReadOnlyList<OverheadResult>> OverheadAsync()
     {
         var results = new List<OverheadResult>();
-        foreach (var (name, flags) in new (string, string[])[]
-                 {
-                     ("defaults, limiter lifted", NoLimiter),
-                     ("no batching, limiter lifted", [.. NoLimiter, "--route53-batch-window=0s"]),
-                 })
+        foreach (var (name, flags) in LatencyStrategies)
         {
-            results.Add(await OverheadAsync(name, flags));
+            results.Add(await OverheadAsync(name, [.. flags, .. NoLimiter]));
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// Uncontended challenges, one at a time, against an instant fake with the client-side limit lifted: Route53 calls
+    /// per Present and per CleanUp (a fresh server, so the first call per zone looks the zone up), then the latency of
+    /// sequential Presents.
+    /// </summary>
+    public async Task<SequentialResult> SequentialAsync(string name, IReadOnlyList<string> strategyFlags)
+    {
+        string[] flags = [.. strategyFlags, .. NoLimiter];
+        log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then {options.SequentialRequests} sequential Presents; server flags: {string.Join(' ', flags)}");
+        var fake = await FakeRoute53.StartAsync();
+        try
+        {
+            fake.AddCredentials(ServerProcess.AccessKey, ServerProcess.SecretKey);
+            var zones = AddZones(fake);
+            await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
+            var idle = server.Memory().Rss;
+            var load = new ChallengeLoad(http, SolverUri(server), log);
+
+            var run = Challenge.Create("seq", options.SequentialChallenges, zones);
+            var before = CallCounts.Of(fake);
+            await load.RunAsync(run, "Present", concurrency: 1, options.TimeCap);
+            var presentCalls = CallCounts.Of(fake).Minus(before);
+            var lost = run.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
+            await load.RunAsync(run, "CleanUp", concurrency: 1, options.TimeCap);
+            var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
+            var leftovers = run.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
+
+            var timed = Challenge.Create("lone", options.SequentialRequests, zones);
+            var loaded = 0.0;
+            using var sampling = new CancellationTokenSource();
+            var sampler = Task.Run(async () =>
+            {
+                while (!sampling.IsCancellationRequested)
+                {
+                    loaded = Math.Max(loaded, server.Memory().Rss);
+                    await Task.Delay(100, CancellationToken.None);
+                }
+            });
+            var present = await load.RunAsync(timed, "Present", concurrency: 1, options.TimeCap);
+            await sampling.CancelAsync();
+            await sampler;
+            loaded = Math.Max(loaded, server.Memory().Rss);
+            await load.RunAsync(timed, "CleanUp", concurrency: 1, options.TimeCap);
+            leftovers += timed.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
+            lost += options.SequentialRequests - present.Succeeded;
+            log.WriteLine($"[sequential: {name}] {presentCalls.Total} calls for {run.Count} Presents, {cleanUpCalls.Total} for their CleanUps");
+            return new SequentialResult(name, run.Count, presentCalls, cleanUpCalls, present, lost, leftovers, idle, loaded, server.Memory().Peak,
+                fake.Server.UnexpectedCalls.Count);
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(fake);
+        }
     }
 
     private async Task<OverheadResult> OverheadAsync(string name, IReadOnlyList<string> flags)

@@ -20,6 +20,10 @@ internal sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOn
 /// key on every call, exact-match DELETE, CREATE conflicts, all-or-nothing batches, no mixing of simple and
 /// multivalue-answer sets, names inside the zone, quoted TXT values, PENDING then INSYNC after <see cref="InsyncDelay"/>,
 /// pagination with <see cref="PageSize"/>, the per-request batch limits (records, value characters, a set changed twice), and the real XML error bodies. Faults are injected with <see cref="Inject"/>.
+/// Beyond those, the faults of the path between a client and Route53: a change held on the way and delivered after the
+/// client gave it up (<see cref="HoldNextChanges"/>, <see cref="ReleaseHeld"/>), answers garbled after the request was
+/// applied (<see cref="GarbleNext"/>), a hosted zone deleted and created again under a new id (<see cref="RecreateZone"/>),
+/// and SigV4's expiry: a request whose X-Amz-Date is more than <see cref="SignatureLifetime"/> old is refused.
 /// </summary>
 internal sealed partial class FakeRoute53 : IAsyncDisposable
 {
@@ -34,8 +38,79 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
     private readonly List<Func<string, RecordedRequest, FakeResponse?>> _faults = [];
     private readonly Dictionary<string, int> _calls = new(StringComparer.Ordinal);
     private readonly List<int> _batchSizes = [];
+    private readonly List<RecordedRequest> _held = [];
+    private readonly Dictionary<string, int> _garble = new(StringComparer.Ordinal);
+    private int _hold;
     private FakeHttpServer _server = null!;
     private int _nextChange;
+
+    /// <summary>AWS refuses a signed request this long after its X-Amz-Date ("in most cases" five minutes, AWS's IAM guide).</summary>
+    public TimeSpan SignatureLifetime { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>The clock the signature age is checked against.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    /// <summary>ChangeResourceRecordSets requests held on the way, not yet delivered.</summary>
+    public int Held
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next <paramref name="count"/> ChangeResourceRecordSets requests are held on the way, as a stalled proxy or
+    /// front end would: no answer ever reaches the client, and nothing is applied until <see cref="ReleaseHeld"/>.
+    /// </summary>
+    public void HoldNextChanges(int count = 1)
+    {
+        lock (_lock)
+        {
+            _hold += count;
+        }
+    }
+
+    /// <summary>Delivers every held request now, in order, with Route53's rules (signature age included).</summary>
+    /// <returns>the status Route53 gave each (200 when applied)</returns>
+    public IReadOnlyList<int> ReleaseHeld()
+    {
+        List<RecordedRequest> held;
+        lock (_lock)
+        {
+            held = [.. _held];
+            _held.Clear();
+        }
+
+        return [.. held.Select(request => Deliver(request)?.Status ?? 501)];
+    }
+
+    /// <summary>The next <paramref name="times"/> answers to <paramref name="operation"/> are cut in half after the request was applied.</summary>
+    public void GarbleNext(string operation, int times = 1)
+    {
+        lock (_lock)
+        {
+            _garble[operation] = _garble.GetValueOrDefault(operation) + times;
+        }
+    }
+
+    /// <summary>Deletes the zone (its id then answers NoSuchHostedZone) and creates one of the same name under a new id.</summary>
+    public string RecreateZone(string zoneId)
+    {
+        string name;
+        bool privateZone;
+        lock (_lock)
+        {
+            (name, privateZone) = _zones[zoneId];
+            _zones.Remove(zoneId);
+            _records.Remove(zoneId);
+        }
+
+        return AddZone(name, privateZone, "Z" + Guid.NewGuid().ToString("N")[..10].ToUpperInvariant() + "NEW");
+    }
 
     private FakeRoute53(string signingRegion) => SigningRegion = signingRegion;
 
@@ -166,6 +241,38 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
 
     private FakeResponse? Answer(RecordedRequest request)
     {
+        if (Route(request).Operation == "ChangeResourceRecordSets")
+        {
+            lock (_lock)
+            {
+                if (_hold > 0)
+                {
+                    _hold--;
+                    _held.Add(request);
+                    // The client sees no answer; the request waits on the way until released.
+                    return new FakeResponse(200) { Delay = TimeSpan.FromMinutes(10) };
+                }
+            }
+        }
+
+        var response = Deliver(request);
+        if (response is { Status: 200 } && Route(request).Operation is { } operation)
+        {
+            lock (_lock)
+            {
+                if (_garble.GetValueOrDefault(operation) > 0)
+                {
+                    _garble[operation]--;
+                    return response with { Body = response.Body[..(response.Body.Length / 2)] };
+                }
+            }
+        }
+
+        return response;
+    }
+
+    private FakeResponse? Deliver(RecordedRequest request)
+    {
         Func<string, (string, string?)?> lookup = key =>
         {
             lock (_lock)
@@ -183,6 +290,15 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
                 _ => Error(403, "SignatureDoesNotMatch",
                     "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."),
             };
+        }
+
+        if (DateTimeOffset.TryParseExact(request.Header("x-amz-date"), "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal, out var signedAt) && Clock.GetUtcNow() - signedAt > SignatureLifetime)
+        {
+            var now = Clock.GetUtcNow().UtcDateTime;
+            return Error(403, "SignatureDoesNotMatch",
+                $"Signature expired: {signedAt.UtcDateTime:yyyyMMdd'T'HHmmss'Z'} is now earlier than {now - SignatureLifetime:yyyyMMdd'T'HHmmss'Z'} " +
+                $"({now:yyyyMMdd'T'HHmmss'Z'} - {SignatureLifetime.TotalMinutes.ToString(CultureInfo.InvariantCulture)} min.)");
         }
 
         var (operation, zoneId, changeId) = Route(request);

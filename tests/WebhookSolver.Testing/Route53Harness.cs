@@ -19,7 +19,7 @@ internal sealed class FixedCredentialSource(ImmutableCredentials credentials, st
 /// <summary>The Route53 services of the app, wired to a <see cref="FakeRoute53"/> with fast retry timings.</summary>
 internal sealed class Route53Harness : IAsyncDisposable
 {
-    public const string AccessKey = "AKIDROUTE53TEST";
+    public const string AccessKey = "AKIDROUTE53TEST00000";
     public const string SecretKey = "route53-test-secret-key";
 
     private Route53Harness(FakeRoute53 fake, ServiceProvider services)

@@ -67,3 +67,35 @@ app.kubernetes.io/component: webhook
 {{- define "webhook-route53.servingCertificate" -}}
 {{ printf "%s-webhook-tls" (include "webhook-route53.fullname" .) }}
 {{- end }}
+
+{{- define "webhook-route53.caCommonName" -}}
+{{ include "webhook-route53.rootCACertificate" . | trunc 64 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+A duration written in whole units (Prometheus' "1h30m", cert-manager's "8760h") in milliseconds, so that
+two durations can be compared: units y, w, d, h, m, s and ms.
+*/}}
+{{- define "webhook-route53.milliseconds" -}}
+{{- $factors := dict "ms" 1 "s" 1000 "m" 60000 "h" 3600000 "d" 86400000 "w" 604800000 "y" 31536000000 }}
+{{- $total := 0 }}
+{{- range regexFindAll "[0-9]+(ms|y|w|d|h|m|s)" . -1 }}
+{{- $number := regexFind "^[0-9]+" . }}
+{{- $total = add $total (mul (atoi $number) (get $factors (trimPrefix $number .))) }}
+{{- end }}
+{{- $total }}
+{{- end }}
+
+{{/* The replica count each pod assumes shares the Route53 budget until it has read the Leases. */}}
+{{- define "webhook-route53.assumedReplicas" -}}
+{{- $assumed := .Values.route53.assumedReplicas }}
+{{- if kindIs "invalid" $assumed }}
+{{- $assumed = .Values.replicaCount }}
+{{- end }}
+{{- max 1 $assumed }}
+{{- end }}
+
+{{/* The series of this release, as the chart's ServiceMonitor labels them. */}}
+{{- define "webhook-route53.metricsSelector" -}}
+namespace="{{ .Release.Namespace }}", service="{{ include "webhook-route53.fullname" . }}"
+{{- end }}

@@ -62,17 +62,21 @@ internal static partial class ChallengeEndpoints
     private static async Task<IResult> CreateAsync(
         HttpContext http, ISolver solver, IOptions<ChallengeOptions> options, TimeProvider time, ChallengeMetrics metrics, ILoggerFactory loggers)
     {
-        var body = await ReadBodyAsync(http.Request, MaxRequestBodyBytes, http.RequestAborted);
-        if (body is null)
+        var (body, unreadable) = await ReadBodyAsync(http.Request, MaxRequestBodyBytes, http.RequestAborted);
+        if (unreadable is not null)
         {
-            return KubernetesStatus.Result(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
-                $"request body is larger than {MaxRequestBodyBytes / 1024} KiB; a ChallengePayload is a few KB");
+            return unreadable;
+        }
+
+        if (body.IsEmpty)
+        {
+            return BadRequest("request body is empty; send a ChallengePayload (JSON) as cert-manager does");
         }
 
         ChallengePayload? payload;
         try
         {
-            payload = JsonSerializer.Deserialize(body.Value.Span, ChallengeJsonContext.Wire.ChallengePayload);
+            payload = JsonSerializer.Deserialize(body.Span, ChallengeJsonContext.Wire.ChallengePayload);
         }
         catch (JsonException e)
         {
@@ -87,6 +91,11 @@ internal static partial class ChallengeEndpoints
         if (!CanEcho(payload))
         {
             return BadRequest("request body holds a string that is not valid Unicode (an unpaired UTF-16 surrogate escape such as \\ud800)");
+        }
+
+        if (request.Action is null)
+        {
+            return BadRequest("request.action is missing; cert-manager sends 'Present' or 'CleanUp'");
         }
 
         if (request.Action is not (ChallengeAction.Present or ChallengeAction.CleanUp))
@@ -109,7 +118,14 @@ internal static partial class ChallengeEndpoints
     {
         using var deadline = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, aborted);
-        string? failure;
+        // A challenge outside the formats fails alone, before the solver (and any batch) sees it.
+        var failure = ChallengeValidator.Problem(request);
+        if (failure is not null)
+        {
+            LogFailed(logger, request.Action, failure);
+            return new ChallengeResponse { Uid = request.Uid, Success = false, Result = KubernetesStatus.SolverFailure(failure) };
+        }
+
         try
         {
             var work = request.Action == ChallengeAction.Present
@@ -143,12 +159,17 @@ internal static partial class ChallengeEndpoints
         };
     }
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes; null when the body is longer.</summary>
-    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads at most <paramref name="limit"/> bytes. A longer body is answered 413; a body Kestrel cannot read
+    /// (a malformed or overflowing chunk size, a truncated body) is answered 400.
+    /// </summary>
+    private static async Task<(ReadOnlyMemory<byte> Body, IResult? Refusal)> ReadBodyAsync(HttpRequest request, int limit, CancellationToken cancellationToken)
     {
+        var tooLarge = KubernetesStatus.Result(StatusCodes.Status413PayloadTooLarge, "RequestEntityTooLarge",
+            $"request body is larger than {limit / 1024} KiB; a ChallengePayload is a few KB");
         if (request.ContentLength > limit)
         {
-            return null;
+            return (default, tooLarge);
         }
 
         var buffer = new MemoryStream();
@@ -160,7 +181,7 @@ internal static partial class ChallengeEndpoints
             {
                 if (buffer.Length + read > limit)
                 {
-                    return null;
+                    return (default, tooLarge);
                 }
 
                 buffer.Write(chunk, 0, read);
@@ -168,10 +189,15 @@ internal static partial class ChallengeEndpoints
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return null;
+            return (default, tooLarge);
+        }
+        catch (Exception e) when (e is BadHttpRequestException || e is IOException && !cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports a chunk size beyond 64 bits as an IOException ("Bad chunk size data"), not a bad request.
+            return (default, BadRequest("request body could not be read: its framing is malformed (e.g. a chunk size that is not valid hex or overflows)"));
         }
 
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return (buffer.GetBuffer().AsMemory(0, (int)buffer.Length), null);
     }
 
     /// <summary>
@@ -198,7 +224,12 @@ internal static partial class ChallengeEndpoints
     private static string Describe(JsonException e) =>
         e.Path is null ? "not JSON" : $"invalid value at {e.Path} (line {e.LineNumber + 1}, byte {e.BytePositionInLine})";
 
-    private static string Quote(string value) => $"'{(value.Length > 40 ? value[..40] + "..." : value)}'";
+    /// <summary>The caller's text, shown only as far as it is printable ASCII.</summary>
+    private static string Quote(string value)
+    {
+        var shown = new string([.. value.Take(40).Select(c => c is >= ' ' and < '\u007f' ? c : '?')]);
+        return $"'{(value.Length > 40 ? shown + "..." : shown)}'";
+    }
 
     private static readonly Func<ILogger, string, string, string, string, string, IDisposable?> ChallengeScope =
         LoggerMessage.DefineScope<string, string, string, string, string>(

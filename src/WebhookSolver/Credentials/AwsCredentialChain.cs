@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Amazon.Runtime;
 using WebhookSolver.Kubernetes;
 
@@ -39,13 +37,13 @@ internal sealed partial class AwsCredentialChain(
         {
             CredentialSourceKind.ServiceAccountToken => await WebIdentityAsync(namespaceName, config, plan, cancellationToken).ConfigureAwait(false),
             CredentialSourceKind.StaticKeys => await StaticKeysAsync(namespaceName, config, cancellationToken).ConfigureAwait(false),
-            _ => await ambient.GetAsync(cancellationToken).ConfigureAwait(false),
+            _ => AwsFormats.Checked(await ambient.GetAsync(cancellationToken).ConfigureAwait(false), "the pod's ambient AWS credentials"),
         };
 
         if (plan.Sts == StsCall.AssumeRole)
         {
             var role = config.Role!;
-            var key = new AssumeRoleKey(Fingerprint(credentials), role, plan.Region!, plan.StsEndpoint!);
+            var key = new AssumeRoleKey(CredentialFingerprint.Of(credentials), role, plan.Region!, plan.StsEndpoint!);
             var source = credentials;
             var (assumed, cached) = await cache.GetAsync(
                 key,
@@ -87,6 +85,12 @@ internal sealed partial class AwsCredentialChain(
         var secretRef = config.SecretAccessKeySecretRef!;
         var secret = await kubernetes.ReadSecretAsync(namespaceName, secretRef.Name!, cancellationToken).ConfigureAwait(false);
         var secretAccessKey = KubernetesResources.SecretValue(secret, secretRef.Name!, secretRef.Key!);
+        if (!AwsFormats.IsSecretAccessKey(secretAccessKey))
+        {
+            throw new SolverException(
+                $"the value at key \"{secretRef.Key}\" of Secret \"{secretRef.Name}\" (secretAccessKeySecretRef) is not an AWS secret access key " +
+                $"({AwsFormats.SecretAccessKeyRule})");
+        }
 
         string accessKeyId;
         if (config.AccessKeyIDSecretRef is { Name: { } idSecret, Key: { } idKey })
@@ -95,6 +99,11 @@ internal sealed partial class AwsCredentialChain(
                 ? secret
                 : await kubernetes.ReadSecretAsync(namespaceName, idSecret, cancellationToken).ConfigureAwait(false);
             accessKeyId = KubernetesResources.SecretValue(holder, idSecret, idKey);
+            if (!AwsFormats.IsAccessKeyId(accessKeyId))
+            {
+                throw new SolverException(
+                    $"the value at key \"{idKey}\" of Secret \"{idSecret}\" (accessKeyIDSecretRef) is not an AWS access key id ({AwsFormats.AccessKeyIdRule})");
+            }
         }
         else
         {
@@ -102,13 +111,6 @@ internal sealed partial class AwsCredentialChain(
         }
 
         return new ImmutableCredentials(accessKeyId, secretAccessKey, null);
-    }
-
-    /// <summary>Identifies source credentials in a cache key without keeping them readable there.</summary>
-    private static string Fingerprint(ImmutableCredentials credentials)
-    {
-        var text = $"{credentials.AccessKey}\0{credentials.SecretKey}\0{credentials.Token}";
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug,

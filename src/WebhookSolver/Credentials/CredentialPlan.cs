@@ -74,6 +74,13 @@ internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, 
         }
 
         var region = ResolveRegion(config.Region, source == CredentialSourceKind.Ambient, environment);
+        if (region is not null && !IsRegionName(region))
+        {
+            throw new SolverException(
+                "the AWS region from the webhook's environment (AWS_REGION, AWS_DEFAULT_REGION or the shared config profile) " +
+                $"is not an AWS region name ({AwsFormats.RegionRule})");
+        }
+
         Uri? endpoint = null;
         if (sts != StsCall.None)
         {
@@ -119,8 +126,7 @@ internal sealed record CredentialPlan(CredentialSourceKind Source, StsCall Sts, 
         return new Uri($"https://sts.{region}.{suffix}");
     }
 
-    private static bool IsRegionName(string region) =>
-        region.Length <= 64 && region.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
+    private static bool IsRegionName(string region) => AwsFormats.IsRegion(region);
 
     internal static bool HasAccessKeyID(CredentialConfig config) =>
         config.AccessKeyID is not null || config.AccessKeyIDSecretRef?.Name is not null;

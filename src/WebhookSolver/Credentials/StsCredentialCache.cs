@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace WebhookSolver.Credentials;
 
 /// <summary>
@@ -16,11 +14,7 @@ internal sealed class StsCredentialCache(TimeProvider time, CredentialMetrics me
     /// <summary>A shared call must not be cut short by the first caller's cancellation: others may be waiting on it.</summary>
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(30);
 
-    private sealed record Fetched(TemporaryCredentials Credentials, DateTimeOffset RefreshAt);
-
-    private readonly ConcurrentDictionary<object, Task<Fetched>> _entries = new();
-
-    public int Count => _entries.Count;
+    private readonly SingleFlightCache<object, TemporaryCredentials> _entries = new(time, detachedTimeout: CallTimeout);
 
     /// <param name="key">a value-equal record of everything that determines the credentials</param>
     /// <returns>the credentials, and whether they came from an earlier or concurrent call</returns>
@@ -29,71 +23,14 @@ internal sealed class StsCredentialCache(TimeProvider time, CredentialMetrics me
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(fetch);
-        while (true)
-        {
-            if (_entries.TryGetValue(key, out var existing))
-            {
-                if (!existing.IsCompleted || (existing.IsCompletedSuccessfully && time.GetUtcNow() < existing.Result.RefreshAt))
-                {
-                    try
-                    {
-                        var shared = await existing.WaitAsync(cancellationToken).ConfigureAwait(false);
-                        metrics.CredentialLookup(cacheHit: true);
-                        return (shared.Credentials, true);
-                    }
-                    catch (Exception) when (!cancellationToken.IsCancellationRequested)
-                    {
-                        // The shared call failed: drop it and make this caller's own attempt.
-                        _entries.TryRemove(new KeyValuePair<object, Task<Fetched>>(key, existing));
-                        continue;
-                    }
-                }
-
-                _entries.TryRemove(new KeyValuePair<object, Task<Fetched>>(key, existing));
-            }
-
-            // Started only once it is the entry, so a lost race costs no STS call.
-            var starter = new Task<Task<Fetched>>(() => FetchAsync(fetch));
-            var call = starter.Unwrap();
-            if (!_entries.TryAdd(key, call))
-            {
-                continue;
-            }
-
-            starter.Start(TaskScheduler.Default);
-
-            Prune();
-            try
-            {
-                var fresh = await call.WaitAsync(cancellationToken).ConfigureAwait(false);
-                metrics.CredentialLookup(cacheHit: false);
-                return (fresh.Credentials, false);
-            }
-            catch (Exception) when (!cancellationToken.IsCancellationRequested)
-            {
-                _entries.TryRemove(new KeyValuePair<object, Task<Fetched>>(key, call));
-                throw;
-            }
-        }
+        var (credentials, shared) = await _entries.GetAsync(key, fetch, RefreshAt, cancellationToken).ConfigureAwait(false);
+        metrics.CredentialLookup(cacheHit: shared);
+        return (credentials, shared);
     }
 
-    private async Task<Fetched> FetchAsync(Func<CancellationToken, Task<TemporaryCredentials>> fetch)
+    private DateTimeOffset RefreshAt(TemporaryCredentials credentials)
     {
-        using var timeout = new CancellationTokenSource(CallTimeout, time);
-        var credentials = await fetch(timeout.Token).ConfigureAwait(false);
         var halfLife = (credentials.Expiration - time.GetUtcNow()) / 2;
-        return new Fetched(credentials, credentials.Expiration - (halfLife < RefreshMargin ? halfLife : RefreshMargin));
-    }
-
-    private void Prune()
-    {
-        var now = time.GetUtcNow();
-        foreach (var (key, call) in _entries)
-        {
-            if (call.IsCompletedSuccessfully && call.Result.Credentials.Expiration <= now)
-            {
-                _entries.TryRemove(new KeyValuePair<object, Task<Fetched>>(key, call));
-            }
-        }
+        return credentials.Expiration - (halfLife < RefreshMargin ? halfLife : RefreshMargin);
     }
 }

@@ -47,8 +47,8 @@ internal static class CommandLine
         // Route53.
         new("route53-wait-for-insync", "Route53:WaitForInsync", FlagKind.Duration, Text(Route53Defaults.WaitForInsync), "after a change, wait up to this long for Route53 to report INSYNC (0: return once accepted; never beyond Route53:Deadline)"),
         new("route53-requests-per-second", "Route53:RequestsPerSecond", FlagKind.Fraction, Text(Route53Defaults.RequestsPerSecond), "client-side rate limit for all Route53 calls of the process"),
-        new("route53-burst", "Route53:Burst", FlagKind.Number, Text(Route53Defaults.Burst), "Route53 calls allowed at once before the rate limit applies"),
-        new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, Text(Route53Defaults.BatchWindow), "how long changes to one hosted zone are gathered into one batch (0: no batching)"),
+        new("route53-burst", "Route53:Burst", FlagKind.Number, Text(Route53Defaults.Burst), "Route53 calls allowed at once before the rate limit applies (below Route53's bucket of 5)"),
+        new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, Text(Route53Defaults.BatchWindow), "longest a change waits to share a batch with others for its hosted zone; a change for an idle zone is sent at once (0: never wait)"),
 
         // Metrics.
         new("metrics-port", "Metrics:Port", FlagKind.Number, Text(MetricsDefaults.Port), "plain-HTTP port serving only /metrics in Prometheus format (0: off; /metrics is also served on the secure port)"),

@@ -1,4 +1,5 @@
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -59,13 +60,15 @@ internal static class HostingExtensions
         }
         else
         {
-            builder.Logging.AddSimpleConsole(console =>
-            {
-                console.IncludeScopes = true;
-                console.SingleLine = true;
-                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                console.UseUtcTimestamp = true;
-            });
+            // JSON escapes control characters itself; the text format escapes them in EscapingConsoleFormatter.
+            builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName)
+                .AddConsoleFormatter<EscapingConsoleFormatter, SimpleConsoleFormatterOptions>(console =>
+                {
+                    console.IncludeScopes = true;
+                    console.SingleLine = true;
+                    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                    console.UseUtcTimestamp = true;
+                });
         }
 
         builder.Services.AddSingleton<ServingCertificate>();
@@ -85,6 +88,14 @@ internal static class HostingExtensions
         var certificate = kestrel.ApplicationServices.GetRequiredService<ServingCertificate>();
         var metrics = kestrel.ApplicationServices.GetRequiredService<IOptions<MetricsOptions>>().Value;
 
+        if (metrics.Port > 0 && metrics.Port == options.SecurePort)
+        {
+            throw new WebhookStartupException(
+                $"--secure-port and --metrics-port are both {options.SecurePort}: the plain metrics port must differ from the TLS port");
+        }
+
+        // Only the endpoints below: Kestrel:Endpoints from any configuration source are refused at start-up and never bound.
+        kestrel.Configure(new ConfigurationBuilder().Build(), reloadOnChange: false);
         kestrel.AddServerHeader = false;
         // The protocol refuses bodies over ChallengeEndpoints.MaxRequestBodyBytes with a 413 Status; the transport limit sits above it
         // so Kestrel can drain a moderately oversized body and the client reads that answer instead of a reset.
@@ -95,6 +106,12 @@ internal static class HostingExtensions
         kestrel.Listen(options.EffectiveBindAddress(), options.SecurePort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
+            // Runs before TLS: the handshake below (and its validation callback) happens within this connection's flow.
+            listen.Use(next => connection =>
+            {
+                HandshakeConnection.Value = connection;
+                return next(connection);
+            });
             listen.UseHttps(new HttpsConnectionAdapterOptions
             {
                 SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
@@ -102,8 +119,14 @@ internal static class HostingExtensions
                 // The aggregator's front-proxy CA is private: ask for a client certificate, accept any at the
                 // handshake, and verify it per request against the requestheader CA bundle only.
                 ClientCertificateMode = ClientCertificateMode.AllowCertificate,
-                ClientCertificateValidation = static (_, _, _) => true,
+                ClientCertificateValidation = static (_, chain, _) => KeepPeerCertificates(chain),
                 CheckCertificateRevocation = false,
+            });
+            // After the handshake: requests (and work they start) do not keep the connection alive through the flow.
+            listen.Use(next => connection =>
+            {
+                HandshakeConnection.Value = null;
+                return next(connection);
             });
         });
 
@@ -111,6 +134,24 @@ internal static class HostingExtensions
         {
             kestrel.Listen(options.EffectiveBindAddress(), metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
         }
+    }
+
+    /// <summary>The connection whose TLS handshake is running in this flow.</summary>
+    private static readonly AsyncLocal<Microsoft.AspNetCore.Connections.ConnectionContext?> HandshakeConnection = new();
+
+    /// <summary>
+    /// Keeps the certificates the client sent beyond its leaf (SslStream hands them to the validation callback as the
+    /// chain's extra store) on the connection, so the front-proxy check can build a path through them to the CA
+    /// bundle. Accepts every certificate: verification happens per request, against the requestheader CA only.
+    /// </summary>
+    private static bool KeepPeerCertificates(X509Chain? chain)
+    {
+        if (chain is { ChainPolicy.ExtraStore.Count: > 0 } && HandshakeConnection.Value is { } connection)
+        {
+            connection.Features.Set(new Security.PeerCertificates([.. chain.ChainPolicy.ExtraStore]));
+        }
+
+        return true;
     }
 
     /// <summary>Kubelet probes: no client certificate, never dependent on AWS.</summary>

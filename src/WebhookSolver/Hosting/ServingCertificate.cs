@@ -17,6 +17,7 @@ internal sealed partial class ServingCertificate : BackgroundService
     private readonly ILogger<ServingCertificate> _logger;
     private X509Certificate2? _current;
     private byte[] _lastSeen = [];
+    private string _lastProblem = "the serving certificate has not been read yet";
 
     public ServingCertificate(IOptions<WebhookOptions> options, TimeProvider time, ILogger<ServingCertificate> logger)
     {
@@ -53,23 +54,33 @@ internal sealed partial class ServingCertificate : BackgroundService
         }
     }
 
+    /// <summary>
+    /// A pair that never loaded is a start-up failure: without it every TLS handshake fails and <c>/readyz</c> cannot
+    /// say why, so the process ends with one line naming the file and the problem.
+    /// </summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (HasFiles && Current is null)
+        {
+            throw new WebhookStartupException($"cannot serve TLS: {_lastProblem}");
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
     /// <summary>Reads both files and swaps in the pair when it changed and loads; returns whether it swapped.</summary>
     public bool Reload()
     {
         string certPem, keyPem;
         try
         {
-            certPem = File.ReadAllText(_options.TlsCertFile!);
-            keyPem = File.ReadAllText(_options.TlsPrivateKeyFile!);
+            certPem = Read(_options.TlsCertFile!, "--tls-cert-file");
+            keyPem = Read(_options.TlsPrivateKeyFile!, "--tls-private-key-file");
         }
-        catch (IOException e)
+        catch (UnreadableFileException e)
         {
-            LogUnreadable(_options.TlsCertFile!, e.GetType().Name);
-            return false;
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            LogUnreadable(_options.TlsCertFile!, e.GetType().Name);
+            _lastProblem = e.Message;
+            LogUnreadable(_options.TlsCertFile!, e.Message);
             return false;
         }
 
@@ -90,10 +101,72 @@ internal sealed partial class ServingCertificate : BackgroundService
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException)
         {
-            // Never log the key material itself: only which files and why.
-            LogRejected(_options.TlsCertFile!, _options.TlsPrivateKeyFile!, e.Message);
+            // Never log the key material itself: only which file and why.
+            _lastProblem = Diagnose(certPem, keyPem);
+            LogRejected(_options.TlsCertFile!, _options.TlsPrivateKeyFile!, _lastProblem);
             return false;
         }
+    }
+
+    private sealed class UnreadableFileException(string message) : Exception(message);
+
+    private static string Read(string path, string flag)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new UnreadableFileException($"{flag} {path} does not exist");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UnreadableFileException($"{flag} {path} cannot be read ({e.GetType().Name})");
+        }
+    }
+
+    /// <summary>Which half of a pair that did not load is at fault.</summary>
+    private string Diagnose(string certPem, string keyPem)
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509Certificate2.CreateFromPem(certPem);
+        }
+        catch (CryptographicException)
+        {
+            return $"--tls-cert-file {_options.TlsCertFile} holds no PEM certificate";
+        }
+
+        using (certificate)
+        {
+            if (!KeyLoads(keyPem))
+            {
+                return $"--tls-private-key-file {_options.TlsPrivateKeyFile} holds no PEM private key (PKCS#8, RSA or EC)";
+            }
+
+            return $"the private key in --tls-private-key-file {_options.TlsPrivateKeyFile} does not belong to the certificate " +
+                $"in --tls-cert-file {_options.TlsCertFile}";
+        }
+    }
+
+    private static bool KeyLoads(string keyPem)
+    {
+        foreach (var create in new Func<AsymmetricAlgorithm>[] { RSA.Create, ECDsa.Create })
+        {
+            using var key = create();
+            try
+            {
+                key.ImportFromPem(keyPem);
+                return true;
+            }
+            catch (Exception e) when (e is CryptographicException or ArgumentException)
+            {
+            }
+        }
+
+        return false;
     }
 
     private static X509Certificate2 CreateSelfSigned(DateTimeOffset now)
@@ -112,10 +185,12 @@ internal sealed partial class ServingCertificate : BackgroundService
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Serving certificate loaded: {Subject}, valid until {NotAfter:u}, thumbprint {Thumbprint}")]
     private partial void LogLoaded(string subject, DateTime notAfter, string thumbprint);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning, Message = "Serving certificate pair {CertFile} / {KeyFile} did not load ({Reason}); the previous pair keeps serving")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
+        Message = "Serving certificate pair {CertFile} / {KeyFile} did not load ({Reason}); the previous pair, if any, keeps serving")]
     private partial void LogRejected(string certFile, string keyFile, string reason);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning, Message = "Serving certificate files next to {CertFile} cannot be read yet ({Reason}); the previous pair keeps serving")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Warning,
+        Message = "Serving certificate files next to {CertFile} cannot be read ({Reason}); the previous pair, if any, keeps serving")]
     private partial void LogUnreadable(string certFile, string reason);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "No certificate files given: serving a self-signed certificate for localhost made in memory (thumbprint {Thumbprint})")]

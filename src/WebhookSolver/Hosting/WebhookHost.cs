@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 
 namespace WebhookSolver.Hosting;
@@ -31,16 +32,27 @@ internal static partial class WebhookHost
             return BadUsage;
         }
 
+        var metricsPort = -1;
         try
         {
             var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [.. commandLine.HostArguments] });
             builder.Configuration.AddInMemoryCollection(commandLine.Settings);
+            if (KestrelEndpointsConfigured(builder.Configuration) is { } endpoints)
+            {
+                // Kestrel would add these beside the endpoints the server configures itself, on any interface, even in local mode.
+                await errors.WriteLineAsync(
+                    $"error: Kestrel endpoint configuration ({endpoints}) is not supported: the server listens only where " +
+                    "--bind-address, --secure-port and --metrics-port say; remove the Kestrel:Endpoints settings").ConfigureAwait(false);
+                return BadUsage;
+            }
+
             addServices(builder);
 
             var app = builder.Build();
             // Every option at once, before anything reads one, so a start-up with several bad values lists them all.
             app.Services.GetService<IStartupValidator>()?.Validate();
             var options = app.Services.GetRequiredService<IOptions<WebhookOptions>>().Value;
+            metricsPort = app.Services.GetService<IOptions<MetricsOptions>>()?.Value.Port ?? -1;
             mapEndpoints(app);
 
             await app.StartAsync().ConfigureAwait(false);
@@ -64,6 +76,11 @@ internal static partial class WebhookHost
 
             return BadUsage;
         }
+        catch (Exception e) when (e is AddressInUseException || e.InnerException is AddressInUseException)
+        {
+            await errors.WriteLineAsync($"error: {PortInUse(e, metricsPort)}").ConfigureAwait(false);
+            return StartupFailed;
+        }
         catch (WebhookStartupException e)
         {
             await errors.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
@@ -85,6 +102,25 @@ internal static partial class WebhookHost
             [unconvertible.Message],
         _ => [],
     };
+
+    /// <summary>The configuration keys of Kestrel endpoints (from flags, environment or appsettings), or null when there are none.</summary>
+    private static string? KestrelEndpointsConfigured(ConfigurationManager configuration)
+    {
+        var endpoints = configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(endpoint => endpoint.Path).ToList();
+        return endpoints.Count == 0 ? null : string.Join(", ", endpoints);
+    }
+
+    /// <summary>Which port was taken, and the flag that moves it; the port is read from the URL in Kestrel's exception.</summary>
+    private static string PortInUse(Exception e, int metricsPort)
+    {
+        var match = PortOfUrl().Match(e.Message);
+        var port = match.Success ? match.Groups[1].Value : "(unknown)";
+        var flag = port == metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture) ? "--metrics-port" : "--secure-port";
+        return $"port {port} is already in use: stop the other process or choose another port with {flag}";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"://[^\s/]*:(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex PortOfUrl();
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Serving {Urls} for /apis/{GroupName}/v1alpha1/{SolverName}")]
     private static partial void LogStarted(ILogger logger, string urls, string groupName, string solverName);

@@ -23,6 +23,10 @@ internal sealed partial class WebhookOptionsValidator : IValidateOptions<Webhook
         {
             failures.Add($"--bind-address must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{options.BindAddress}'");
         }
+        else if (bind.IsIPv4MappedToIPv6)
+        {
+            failures.Add($"--bind-address {options.BindAddress} is an IPv4-mapped IPv6 address, which cannot be bound; use {bind.MapToIPv4()}");
+        }
         else if (options.Local && !IPAddress.IsLoopback(bind))
         {
             failures.Add($"--bind-address {options.BindAddress} is not allowed with --local: local mode skips authentication and binds 127.0.0.1 only");

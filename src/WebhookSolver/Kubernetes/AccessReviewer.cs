@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -50,49 +49,26 @@ internal sealed partial class AccessReviewer(
     private const int MaxCachedAnswers = 4096;
     private static readonly TimeSpan ReviewTimeout = TimeSpan.FromSeconds(10);
 
-    private readonly ConcurrentDictionary<string, CachedAnswer> _answers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<Task<AccessDecision>>> _inFlight = new(StringComparer.Ordinal);
+    /// <summary>The review itself is not tied to a caller's cancellation (others may be waiting on it), only to its own timeout.</summary>
+    private readonly SingleFlightCache<string, AccessDecision> _answers = new(time, detachedTimeout: ReviewTimeout, maxEntries: MaxCachedAnswers);
 
     public async Task<AccessDecision> ReviewAsync(RequestUser user, AccessAttributes attributes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(attributes);
-        var key = CacheKey(user, attributes);
-        if (_answers.TryGetValue(key, out var cached) && cached.Expires > time.GetUtcNow())
-        {
-            return cached.Decision;
-        }
-
-        var review = _inFlight.GetOrAdd(key, _ => new Lazy<Task<AccessDecision>>(() => AskAsync(key, user, attributes)));
-        try
-        {
-            // The review itself is not tied to this caller's cancellation: others may be waiting on it.
-            return await review.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _inFlight.TryRemove(KeyValuePair.Create(key, review));
-        }
-    }
-
-    private async Task<AccessDecision> AskAsync(string key, RequestUser user, AccessAttributes attributes)
-    {
-        var decision = await CallAsync(user, attributes).ConfigureAwait(false);
-        var ttl = options.Value.CacheTtl;
-        if (decision.Outcome != AccessOutcome.ReviewFailed && ttl > TimeSpan.Zero)
-        {
-            if (_answers.Count >= MaxCachedAnswers)
-            {
-                Prune();
-            }
-
-            _answers[key] = new CachedAnswer(decision, time.GetUtcNow() + ttl);
-        }
-
+        var (decision, _) = await _answers.GetAsync(CacheKey(user, attributes), token => CallAsync(user, attributes, token), KeepUntil, cancellationToken)
+            .ConfigureAwait(false);
         return decision;
     }
 
-    private async Task<AccessDecision> CallAsync(RequestUser user, AccessAttributes attributes)
+    /// <summary>Allowed and denied answers are reused for the TTL; a failed review only serves the callers waiting on it.</summary>
+    private DateTimeOffset KeepUntil(AccessDecision decision)
+    {
+        var ttl = options.Value.CacheTtl;
+        return decision.Outcome == AccessOutcome.ReviewFailed || ttl <= TimeSpan.Zero ? DateTimeOffset.MinValue : time.GetUtcNow() + ttl;
+    }
+
+    private async Task<AccessDecision> CallAsync(RequestUser user, AccessAttributes attributes, CancellationToken cancellationToken)
     {
         var action = attributes.Describe();
         var body = new V1SubjectAccessReview
@@ -116,8 +92,7 @@ internal sealed partial class AccessReviewer(
         {
             // Made here, at first use: local mode never builds a Kubernetes client.
             var client = kubernetes.Client;
-            using var timeout = new CancellationTokenSource(ReviewTimeout, time);
-            var answer = await client.AuthorizationV1.CreateSubjectAccessReviewAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
+            var answer = await client.AuthorizationV1.CreateSubjectAccessReviewAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
             var status = answer?.Status;
             if (status is null)
             {
@@ -144,23 +119,6 @@ internal sealed partial class AccessReviewer(
         }
     }
 
-    private void Prune()
-    {
-        var now = time.GetUtcNow();
-        foreach (var (key, answer) in _answers)
-        {
-            if (answer.Expires <= now)
-            {
-                _answers.TryRemove(key, out _);
-            }
-        }
-
-        if (_answers.Count >= MaxCachedAnswers)
-        {
-            _answers.Clear();
-        }
-    }
-
     /// <summary>Every field the answer depends on; NUL cannot occur in a header value, so the key is unambiguous.</summary>
     private static string CacheKey(RequestUser user, AccessAttributes attributes)
     {
@@ -175,8 +133,6 @@ internal sealed partial class AccessReviewer(
             .Append('\0').Append(attributes.Resource).Append('\0').Append(attributes.Path);
         return key.ToString();
     }
-
-    private sealed record CachedAnswer(AccessDecision Decision, DateTimeOffset Expires);
 
     [LoggerMessage(EventId = 3601, Level = LogLevel.Warning, Message = "SubjectAccessReview for user {User} to {Attributes} failed ({Detail}); the request is denied")]
     private partial void LogReviewFailed(string user, string attributes, string detail);

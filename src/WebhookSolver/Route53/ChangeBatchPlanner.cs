@@ -2,37 +2,11 @@ using System.Text.RegularExpressions;
 
 namespace WebhookSolver.Route53;
 
-/// <summary>One challenge's wish (add or remove its key at a name) waiting in a batch.</summary>
-internal sealed class ChangeIntent(string name, string key, bool present, CancellationToken cancellationToken)
-{
-    /// <summary>Normalized (lower case, trailing dot).</summary>
-    public string Name { get; } = DnsName.Normalize(name);
-
-    public string Key { get; } = key;
-
-    public bool Present { get; } = present;
-
-    public CancellationToken CancellationToken { get; } = cancellationToken;
-
-    /// <summary>The Route53 change id that carried it, or null when nothing had to change.</summary>
-    public TaskCompletionSource<string?> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Compare-and-swap conflicts so far (bounded by <see cref="Route53Options.MaxSwapAttempts"/>).</summary>
-    public int Conflicts { get; set; }
-
-    /// <summary>Intents of different cohorts never share a batch: how a refused batch is split to find the bad change.</summary>
-    public string Cohort { get; set; } = "";
-
-    /// <summary>Read its name with a call of its own (after a conflict), never inferred from a neighbour's page.</summary>
-    public bool ExactRead { get; set; }
-
-    /// <summary>Set when this intent's caller was the last one waiting on its round, so the round stopped for it.</summary>
-    public bool StoppedRound { get; set; }
-}
-
-/// <summary>The changes at one name, and the intents they carry.</summary>
+/// <summary>The changes at one name, the intents they carry, and the TXT sets the name holds once they are applied.</summary>
 internal sealed record NameChanges(string Name, IReadOnlyList<Change> Changes, IReadOnlyList<ChangeIntent> Intents)
 {
+    public IReadOnlyList<ResourceRecordSet> After { get; init; } = [];
+
     public int Records => Changes.Sum(ChangeBatchPlanner.Records);
 
     public int Characters => Changes.Sum(ChangeBatchPlanner.Characters);
@@ -73,16 +47,22 @@ internal static partial class ChangeBatchPlanner
         var batches = new List<PlannedBatch>();
         var unchanged = new List<ChangeIntent>();
         var refused = new List<(ChangeIntent, SolverException)>();
-        foreach (var cohort in intents.GroupBy(i => i.Cohort, StringComparer.Ordinal))
+        foreach (var group in intents.GroupBy(i => i.Group))
         {
             var names = new List<NameChanges>();
-            foreach (var atName in cohort.GroupBy(i => i.Name, StringComparer.Ordinal))
+            foreach (var atName in group.GroupBy(i => i.Name, StringComparer.Ordinal))
             {
                 var read = current.GetValueOrDefault(atName.Key) ?? [];
                 var state = new List<ResourceRecordSet>(read);
                 var carried = new List<ChangeIntent>();
                 foreach (var intent in atName)
                 {
+                    if (Unsendable(intent) is { } unsendable)
+                    {
+                        refused.Add((intent, unsendable));
+                        continue;
+                    }
+
                     IReadOnlyList<Change> changes;
                     try
                     {
@@ -114,7 +94,7 @@ internal static partial class ChangeBatchPlanner
                 }
                 else
                 {
-                    names.Add(new NameChanges(atName.Key, net, carried));
+                    names.Add(new NameChanges(atName.Key, net, carried) { After = state });
                 }
             }
 
@@ -122,6 +102,18 @@ internal static partial class ChangeBatchPlanner
         }
 
         return new BatchPlan(batches, unchanged, refused);
+    }
+
+    /// <summary>A key or name with characters XML cannot carry would make the whole request unreadable: it fails alone.</summary>
+    private static SolverException? Unsendable(ChangeIntent intent)
+    {
+        if (Route53Xml.CanCarry(intent.Name) && Route53Xml.CanCarry(intent.Key))
+        {
+            return null;
+        }
+
+        return new SolverException(
+            "the challenge key or record name contains characters that cannot be written in a Route53 request (control characters); nothing was changed");
     }
 
     /// <summary>Greedy packing in order; a name too large on its own still goes alone, and Route53's refusal fails only it.</summary>

@@ -1,25 +1,37 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
 
 namespace WebhookSolver.Route53;
 
 /// <summary>
-/// Coalesces concurrent Present / CleanUp calls: intents for one hosted zone and one AWS identity (different
-/// credentials cannot share a signed request) gathered for <see cref="Route53Options.BatchWindow"/> are written
-/// together, in rounds: read the names (<see cref="TxtSetReader.ReadManyAsync"/>), fold and pack them
-/// (<see cref="ChangeBatchPlanner"/>), send the batches. A refused batch never fails its neighbours: conflicts re-read
-/// and retry (bounded, as for one challenge), a change Route53 names as invalid fails only its intents, and a refusal
-/// that names nothing is split in halves until the culprit is alone. One round at a time per zone and identity, so
-/// a later CleanUp never overtakes the Present before it.
+/// The one write path: every Present and CleanUp becomes a <see cref="ChangeIntent"/> of a lane (one hosted zone and
+/// one AWS identity: different credentials cannot share a signed request), and lanes write in rounds, one at a time,
+/// so a later CleanUp never overtakes the Present before it. A round settles what each name holds (read it, or trust
+/// what this process last wrote or read there, or — for Presents at a name with nothing known — take it as empty and
+/// let Route53 refuse the CREATE if a set exists), folds and packs the intents (<see cref="ChangeBatchPlanner"/>) and
+/// sends the batches. A refused batch never fails its neighbours: conflicts re-read and retry (bounded), a change
+/// Route53 names as invalid fails only its intents, and a refusal that names nothing is split until the culprit is
+/// alone. A batch whose answer never came is in doubt: its names are read again before any new write, and until it
+/// can no longer land (<see cref="Route53Options.InDoubtFor"/>) the final state of its keys is checked and repaired.
 /// </summary>
 internal sealed partial class ChangeBatcher(
-    Route53Client client, TxtSetReader reader, IOptions<Route53Options> options, TimeProvider time, ILogger<ChangeBatcher> logger)
+    Route53Client client,
+    TxtSetReader reader,
+    Route53RateLimiter limiter,
+    JitterSource jitter,
+    Route53Metrics metrics,
+    IOptions<Route53Options> options,
+    TimeProvider time,
+    ILogger<ChangeBatcher> logger) : IDisposable
 {
     /// <summary>Rounds spent splitting refused batches on top of the conflict attempts: enough to isolate one change among thousands.</summary>
     private const int MaxSplitRounds = 24;
+
+    /// <summary>First pause of the repair of a change in doubt; doubled up to <see cref="Route53Options.AttemptTimeout"/>.</summary>
+    private static readonly TimeSpan FirstRepairPause = TimeSpan.FromSeconds(1);
+
+    private sealed record InDoubtChange(IReadOnlyList<(string Name, string Key)> Keys, DateTimeOffset Until);
 
     private sealed class Lane(string key, AwsIdentity identity, string zoneId)
     {
@@ -29,14 +41,34 @@ internal sealed partial class ChangeBatcher(
 
         public string ZoneId { get; } = zoneId;
 
+        // Under the lane's lock.
         public List<ChangeIntent> Queue { get; } = [];
 
         public bool Running { get; set; }
 
         public bool Closed { get; set; }
+
+        public List<InDoubtChange> InDoubt { get; } = [];
+
+        /// <summary>The state the last answered Present or CleanUp of a key left, for keys of changes in doubt.</summary>
+        public Dictionary<(string Name, string Key), bool> Desired { get; } = [];
+
+        public bool Repairing { get; set; }
+
+        // Only the lane's running round touches these (Running hands them over under the lock).
+        public Dictionary<string, (IReadOnlyList<ResourceRecordSet> Sets, DateTimeOffset Until)> Known { get; } = new(StringComparer.Ordinal);
     }
 
     private readonly ConcurrentDictionary<string, Lane> _lanes = new(StringComparer.Ordinal);
+
+    /// <summary>Ends the repair checks when the process stops.</summary>
+    private readonly CancellationTokenSource _stopping = new();
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _stopping.Dispose();
+    }
 
     /// <summary>Queues <paramref name="intent"/>; its <see cref="ChangeIntent.Completion"/> reports the outcome.</summary>
     public void Submit(AwsIdentity identity, string zoneId, ChangeIntent intent)
@@ -44,7 +76,12 @@ internal sealed partial class ChangeBatcher(
         var key = LaneKey(identity, zoneId);
         while (true)
         {
-            var lane = _lanes.GetOrAdd(key, _ => new Lane(key, identity, zoneId));
+            if (!_lanes.TryGetValue(key, out var lane))
+            {
+                Sweep();
+                lane = _lanes.GetOrAdd(key, _ => new Lane(key, identity, zoneId));
+            }
+
             lock (lane)
             {
                 if (lane.Closed)
@@ -66,9 +103,24 @@ internal sealed partial class ChangeBatcher(
 
     private async Task RunAsync(Lane lane)
     {
-        await Task.Delay(options.Value.BatchWindow, time, CancellationToken.None);
+        var settings = options.Value;
+        if (settings.WriteStrategy == Route53WriteStrategy.FixedWindow && settings.BatchWindow > TimeSpan.Zero)
+        {
+            await Task.Delay(settings.BatchWindow, time, CancellationToken.None);
+        }
+        else
+        {
+            // Intents that arrive together (the callers of one shared zone lookup) share the first round.
+            await Task.Yield();
+        }
+
         while (true)
         {
+            if (settings.WriteStrategy == Route53WriteStrategy.GroupCommit)
+            {
+                await GatherAsync(settings);
+            }
+
             List<ChangeIntent> intents;
             lock (lane)
             {
@@ -77,8 +129,7 @@ internal sealed partial class ChangeBatcher(
                 if (intents.Count == 0)
                 {
                     lane.Running = false;
-                    lane.Closed = true;
-                    _lanes.TryRemove(new KeyValuePair<string, Lane>(lane.Key, lane));
+                    CloseIfIdle(lane);
                     return;
                 }
             }
@@ -90,11 +141,28 @@ internal sealed partial class ChangeBatcher(
             catch (Exception e)
             {
                 // Nothing may be left waiting forever, whatever went wrong.
-                foreach (var intent in intents)
-                {
-                    intent.Completion.TrySetException(e);
-                }
+                FailAll(intents, e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Group commit: a round leaves as soon as Route53 may be called. When the client-side rate limit would make its
+    /// first call wait anyway (a wave has spent the burst), the round waits for its turn here instead, at most
+    /// <see cref="Route53Options.BatchWindow"/>, and takes everything that arrived meanwhile. A lone change on an idle
+    /// lane pays no delay at all.
+    /// </summary>
+    private async Task GatherAsync(Route53Options settings)
+    {
+        var wait = limiter.NextFree;
+        if (wait > settings.BatchWindow)
+        {
+            wait = settings.BatchWindow;
+        }
+
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, time, CancellationToken.None);
         }
     }
 
@@ -102,6 +170,7 @@ internal sealed partial class ChangeBatcher(
     {
         var settings = options.Value;
         var pending = intents;
+        var transient = 0;
         for (var round = 1; ; round++)
         {
             pending = [.. pending.Where(StillWanted)];
@@ -112,23 +181,36 @@ internal sealed partial class ChangeBatcher(
 
             if (round > settings.MaxSwapAttempts + MaxSplitRounds)
             {
-                FailAll(pending, Exhausted(pending[0].Name, settings.MaxSwapAttempts));
+                FailAll(pending, new SwapAttemptsExhaustedException(pending[0].Name, settings.MaxSwapAttempts));
                 return;
             }
 
-            var (next, conflicted) = await RoundAsync(lane, pending, settings);
-            pending = next;
-            if (conflicted && pending.Count > 0)
+            var outcome = await RoundAsync(lane, pending, settings);
+            pending = outcome.Retry;
+            if (pending.Count == 0)
+            {
+                continue;
+            }
+
+            if (outcome.InDoubt)
+            {
+                // Not a conflict: the attempt budget is the callers' deadline, as for any transient failure.
+                round--;
+                transient++;
+                await Task.Delay(Backoff.Delay(jitter, settings.RetryBaseDelay, settings.RetryMaxDelay, transient), time, CancellationToken.None);
+            }
+            else if (outcome.Conflicted)
             {
                 // Several writers that collided retry at different moments.
-                var pause = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * settings.RetryBaseDelay.TotalMilliseconds * pending.Max(i => i.Conflicts));
+                var pause = Backoff.Delay(jitter, settings.RetryBaseDelay, settings.RetryMaxDelay, pending.Max(i => i.Conflicts));
                 await Task.Delay(pause, time, CancellationToken.None);
             }
         }
     }
 
-    /// <returns>the intents to try again, and whether any of them met a conflict</returns>
-    private async Task<(List<ChangeIntent> Retry, bool Conflicted)> RoundAsync(Lane lane, List<ChangeIntent> intents, Route53Options settings)
+    private sealed record RoundOutcome(List<ChangeIntent> Retry, bool Conflicted, bool InDoubt);
+
+    private async Task<RoundOutcome> RoundAsync(Lane lane, List<ChangeIntent> intents, Route53Options settings)
     {
         // The round serves its callers: it stops when every one of them has given up, and never outlives the deadline.
         using var stop = new CancellationTokenSource(settings.Deadline, time);
@@ -143,14 +225,33 @@ internal sealed partial class ChangeBatcher(
         })).ToList();
         var retry = new List<ChangeIntent>();
         var conflicted = false;
+        var inDoubt = false;
+        PlannedBatch? inFlight = null;
         try
         {
-            var current = await reader.ReadManyAsync(lane.Identity, lane.ZoneId, [.. intents.Select(i => (i.Name, i.ExactRead || !i.Present))], stop.Token);
+            intents = DecideRepairs(lane, intents);
+            var (current, guessed) = await SettleStateAsync(lane, intents, settings, stop.Token);
             var plan = ChangeBatchPlanner.Plan(intents, current);
+
+            // A guess (memory, or "empty" for a Present) may only lead to a write Route53 checks; whatever it would
+            // conclude without writing is confirmed by reading first.
+            var unsure = plan.Unchanged.Select(i => i.Name).Concat(plan.Refused.Select(r => r.Intent.Name))
+                .Where(guessed.Contains).ToHashSet(StringComparer.Ordinal);
+            if (unsure.Count > 0)
+            {
+                foreach (var intent in intents.Where(i => unsure.Contains(i.Name)))
+                {
+                    intent.ExactRead = true;
+                    retry.Add(intent);
+                }
+
+                plan = ChangeBatchPlanner.Plan([.. intents.Where(i => !unsure.Contains(i.Name))], current);
+            }
+
             foreach (var intent in plan.Unchanged)
             {
                 LogUnchanged(logger, intent.Name, intent.Present ? "present" : "absent");
-                intent.Completion.TrySetResult(null);
+                Settle(lane, intent, null);
             }
 
             foreach (var (intent, error) in plan.Refused)
@@ -162,21 +263,48 @@ internal sealed partial class ChangeBatcher(
             {
                 try
                 {
+                    inFlight = batch;
                     var change = await client.ChangeResourceRecordSetsAsync(lane.Identity, lane.ZoneId, batch.Changes, stop.Token);
+                    inFlight = null;
                     LogBatchChanged(logger, lane.ZoneId, batch.Names.Count, batch.Changes.Count, change.Id);
-                    foreach (var intent in batch.Intents)
+                    foreach (var name in batch.Names)
                     {
-                        intent.Completion.TrySetResult(change.Id);
+                        Remember(lane, name.Name, name.After, settings);
+                        foreach (var intent in name.Intents)
+                        {
+                            Settle(lane, intent, change.Id);
+                        }
                     }
                 }
-                catch (Route53Exception e) when (e.Code == Route53Exception.InvalidChangeBatchCode)
+                catch (Route53Exception e) when (e.InDoubt)
                 {
+                    inFlight = null;
+                    InDoubt(lane, batch, Reason(e), settings);
+                    foreach (var intent in batch.Intents)
+                    {
+                        intent.LastFailure = e;
+                        retry.Add(intent);
+                    }
+
+                    inDoubt = true;
+                }
+                catch (Route53Exception e) when (e.Code is Route53Exception.InvalidChangeBatchCode or Route53Exception.InvalidInputCode)
+                {
+                    inFlight = null;
                     conflicted |= Refused(lane, batch, e, retry);
                 }
                 catch (Route53Exception e)
                 {
                     // Not about one change (access, zone, throttling until the deadline): the same answer for the whole batch.
+                    inFlight = null;
                     FailAll(batch.Intents, e);
+                }
+                catch (Exception e) when (e is ArgumentException or System.Xml.XmlException)
+                {
+                    // A change that cannot be written as XML: nothing was sent; split until it is alone.
+                    inFlight = null;
+                    var refusal = Route53Errors.Create("ChangeResourceRecordSets", 0, Route53Exception.InvalidInputCode, [], lane.ZoneId);
+                    Split(lane, batch, refusal, retry);
                 }
             }
         }
@@ -186,9 +314,14 @@ internal sealed partial class ChangeBatcher(
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            if (inFlight is not null)
+            {
+                InDoubt(lane, inFlight, "cancelled", settings);
+            }
+
             foreach (var intent in intents)
             {
-                intent.Completion.TrySetCanceled(CancellationToken.None);
+                Abandon(intent);
             }
         }
         finally
@@ -199,7 +332,70 @@ internal sealed partial class ChangeBatcher(
             }
         }
 
-        return (retry, conflicted);
+        return new RoundOutcome(retry, conflicted, inDoubt);
+    }
+
+    /// <summary>
+    /// What each name holds, as far as this round needs to know: read (always for FixedWindow, after a conflict or a
+    /// change in doubt, and for CleanUps with nothing known), else the sets this process last wrote or read there,
+    /// else nothing (only for Presents: their CREATE is refused atomically if a set exists).
+    /// </summary>
+    /// <returns>the state per name, and the names whose state is a guess rather than a read</returns>
+    private async Task<(Dictionary<string, IReadOnlyList<ResourceRecordSet>> Current, HashSet<string> Guessed)> SettleStateAsync(
+        Lane lane, List<ChangeIntent> intents, Route53Options settings, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var current = new Dictionary<string, IReadOnlyList<ResourceRecordSet>>(StringComparer.Ordinal);
+        var guessed = new HashSet<string>(StringComparer.Ordinal);
+        var toRead = new List<(string Name, bool Exact)>();
+        foreach (var atName in intents.GroupBy(i => i.Name, StringComparer.Ordinal))
+        {
+            var mustRead = settings.WriteStrategy == Route53WriteStrategy.FixedWindow || atName.Any(i => i.ExactRead);
+            if (!mustRead && lane.Known.TryGetValue(atName.Key, out var known) && known.Until > now)
+            {
+                current[atName.Key] = known.Sets;
+                guessed.Add(atName.Key);
+            }
+            else if (!mustRead && atName.All(i => i.Present))
+            {
+                current[atName.Key] = [];
+                guessed.Add(atName.Key);
+            }
+            else
+            {
+                toRead.Add((atName.Key, atName.Any(i => i.ExactRead || !i.Present)));
+            }
+        }
+
+        if (toRead.Count > 0)
+        {
+            var read = await reader.ReadManyAsync(lane.Identity, lane.ZoneId, toRead, cancellationToken);
+            foreach (var (name, sets) in read)
+            {
+                current[name] = sets;
+                Remember(lane, name, sets, settings);
+            }
+        }
+
+        return (current, guessed);
+    }
+
+    private void Remember(Lane lane, string name, IReadOnlyList<ResourceRecordSet> sets, Route53Options settings)
+    {
+        if (settings.RememberSetsFor <= TimeSpan.Zero || settings.WriteStrategy == Route53WriteStrategy.FixedWindow)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        lane.Known[name] = (sets, now + settings.RememberSetsFor);
+        if (lane.Known.Count > 64)
+        {
+            foreach (var (stale, _) in lane.Known.Where(k => k.Value.Until <= now).ToList())
+            {
+                lane.Known.Remove(stale);
+            }
+        }
     }
 
     /// <summary>Decides the fate of each intent of a refused batch; returns whether any met a conflict.</summary>
@@ -212,33 +408,19 @@ internal sealed partial class ChangeBatcher(
         {
             if (refusal.Conflict != BatchConflict.None)
             {
-                foreach (var intent in batch.Intents)
+                foreach (var name in batch.Names)
                 {
-                    conflicted |= Conflict(intent, settings, retry);
+                    lane.Known.Remove(name.Name);
+                    foreach (var intent in name.Intents)
+                    {
+                        conflicted |= Conflict(intent, settings, retry);
+                    }
                 }
 
                 return conflicted;
             }
 
-            // Route53 named nothing we recognise: halve the batch until the bad change is alone.
-            LogSplitting(logger, lane.ZoneId, batch.Names.Count);
-            if (batch.Names.Count > 1)
-            {
-                var half = batch.Names.Count / 2;
-                foreach (var (name, index) in batch.Names.Select((n, i) => (n, i)))
-                {
-                    foreach (var intent in name.Intents)
-                    {
-                        intent.Cohort += index < half ? "a" : "b";
-                        retry.Add(intent);
-                    }
-                }
-            }
-            else
-            {
-                Isolate(batch.Names[0], refusal, retry);
-            }
-
+            Split(lane, batch, refusal, retry);
             return false;
         }
 
@@ -252,6 +434,7 @@ internal sealed partial class ChangeBatcher(
             }
 
             var error = Route53Errors.Create("ChangeResourceRecordSets", refusal.StatusCode, refusal.Code, messages, lane.ZoneId);
+            lane.Known.Remove(name.Name);
             if (error.Conflict != BatchConflict.None)
             {
                 LogConflict(logger, name.Name, error.Conflict);
@@ -269,6 +452,27 @@ internal sealed partial class ChangeBatcher(
         return conflicted;
     }
 
+    /// <summary>Route53 named nothing we recognise: halve the batch until the bad change is alone.</summary>
+    private void Split(Lane lane, PlannedBatch batch, Route53Exception refusal, List<ChangeIntent> retry)
+    {
+        LogSplitting(logger, lane.ZoneId, batch.Names.Count);
+        if (batch.Names.Count == 1)
+        {
+            Isolate(batch.Names[0], refusal, retry);
+            return;
+        }
+
+        var half = batch.Names.Count / 2;
+        foreach (var (name, index) in batch.Names.Select((n, i) => (n, i)))
+        {
+            foreach (var intent in name.Intents)
+            {
+                intent.Group = intent.Group.Split(index < half ? 0 : 1);
+                retry.Add(intent);
+            }
+        }
+    }
+
     /// <summary>A refused name: with one intent it is the culprit; with several, each goes alone to find out which.</summary>
     private static void Isolate(NameChanges name, Route53Exception error, List<ChangeIntent> retry)
     {
@@ -280,7 +484,7 @@ internal sealed partial class ChangeBatcher(
 
         foreach (var (intent, index) in name.Intents.Select((intent, index) => (intent, index)))
         {
-            intent.Cohort += "/" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            intent.Group = intent.Group.Split(index);
             intent.ExactRead = true;
             retry.Add(intent);
         }
@@ -292,17 +496,13 @@ internal sealed partial class ChangeBatcher(
         intent.ExactRead = true;
         if (intent.Conflicts >= settings.MaxSwapAttempts)
         {
-            intent.Completion.TrySetException(Exhausted(intent.Name, settings.MaxSwapAttempts));
+            intent.Completion.TrySetException(new SwapAttemptsExhaustedException(intent.Name, settings.MaxSwapAttempts));
             return false;
         }
 
         retry.Add(intent);
         return true;
     }
-
-    internal static SolverException Exhausted(string name, int attempts) => new(
-        $"the TXT records at {name} were changed by another writer between every read and write ({attempts} attempts); " +
-        "nothing was overwritten, cert-manager will retry");
 
     /// <summary>An intent whose caller gave up before its change was sent is dropped: nothing of it is written.</summary>
     private static bool StillWanted(ChangeIntent intent)
@@ -314,11 +514,24 @@ internal sealed partial class ChangeBatcher(
 
         if (intent.CancellationToken.IsCancellationRequested)
         {
-            intent.Completion.TrySetCanceled(intent.CancellationToken);
+            Abandon(intent);
             return false;
         }
 
         return true;
+    }
+
+    /// <summary>The caller gave up: it learns the last transient failure its change met, if any, rather than a bare timeout.</summary>
+    private static void Abandon(ChangeIntent intent)
+    {
+        if (intent.LastFailure is { } failure)
+        {
+            intent.Completion.TrySetException(failure);
+        }
+        else
+        {
+            intent.Completion.TrySetCanceled(CancellationToken.None);
+        }
     }
 
     private static void FailAll(IEnumerable<ChangeIntent> intents, Exception error)
@@ -329,13 +542,45 @@ internal sealed partial class ChangeBatcher(
         }
     }
 
-    /// <summary>Zone, partition, endpoint and the credentials themselves (hashed, so the key holds no secret).</summary>
-    private string LaneKey(AwsIdentity identity, string zoneId)
+    private static string Reason(Route53Exception e) => e.Code switch
     {
-        var credentials = identity.Credentials;
-        var secret = SHA256.HashData(Encoding.UTF8.GetBytes($"{credentials.AccessKey}\0{credentials.SecretKey}\0{credentials.Token}"));
-        return string.Join('|', zoneId, Route53Partition.ForRegion(identity.Region).Name, options.Value.Endpoint, Convert.ToHexString(secret));
+        Route53Exception.TimeoutCode => "timeout",
+        Route53Exception.ConnectionFailedCode => "connection",
+        Route53Exception.MalformedCode => "malformed",
+        _ => "http_5xx",
+    };
+
+    /// <summary>Under the lane's lock: a lane with nothing queued, in doubt or remembered leaves the table.</summary>
+    private void CloseIfIdle(Lane lane)
+    {
+        var now = time.GetUtcNow();
+        if (lane.Running || lane.Repairing || lane.Queue.Count > 0 || lane.InDoubt.Count > 0 || lane.Known.Values.Any(k => k.Until > now))
+        {
+            return;
+        }
+
+        lane.Closed = true;
+        _lanes.TryRemove(new KeyValuePair<string, Lane>(lane.Key, lane));
     }
+
+    /// <summary>Lanes of credentials no longer used (rotated session keys) are dropped once their memory has expired.</summary>
+    private void Sweep()
+    {
+        foreach (var lane in _lanes.Values)
+        {
+            lock (lane)
+            {
+                if (!lane.Closed)
+                {
+                    CloseIfIdle(lane);
+                }
+            }
+        }
+    }
+
+    /// <summary>Zone, partition, endpoint and the credentials themselves (fingerprinted, so the key holds no secret).</summary>
+    private string LaneKey(AwsIdentity identity, string zoneId) =>
+        string.Join('|', zoneId, Route53Partition.ForRegion(identity.Region).Name, options.Value.Endpoint, CredentialFingerprint.Of(identity.Credentials));
 
     [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "TXT {Name} already {State}; no change sent")]
     private static partial void LogUnchanged(ILogger logger, string name, string state);

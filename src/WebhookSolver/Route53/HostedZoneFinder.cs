@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using WebhookSolver.Credentials;
 
@@ -15,7 +14,11 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
 {
     private const int MaxPages = 20;
 
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Started, Task<IReadOnlyList<HostedZone>> Zones)> _cache = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The first caller owns a lookup (its deadline, its error message); the others wait on it, share a permanent
+    /// failure, and make their own lookup when it fails otherwise or its owner gives up.
+    /// </summary>
+    private readonly SingleFlightCache<string, IReadOnlyList<HostedZone>> _cache = new(time, waitersShareFailure: e => e is Route53Exception { IsRetryable: false });
 
     public async Task<HostedZone> FindAsync(
         AwsIdentity identity, string? configuredZoneId, string fqdn, string resolvedZone, CancellationToken cancellationToken)
@@ -44,13 +47,20 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
         catch (SolverException)
         {
             // The user fixes this by creating or changing zones: the next attempt must look again.
-            _cache.TryRemove(cacheKey, out _);
+            _cache.Remove(cacheKey);
             throw;
         }
 
         LogZoneChosen(logger, zone.Id, zone.Name ?? "");
         return zone;
     }
+
+    /// <summary>Drops the cached zones under <paramref name="resolvedZone"/>: one of them answered that it no longer exists.</summary>
+    public void Forget(AwsIdentity identity, string resolvedZone) => _cache.Remove(CacheKey(identity, resolvedZone));
+
+    /// <summary>Partition, endpoint, the credentials (fingerprinted: the key holds no secret) and resolvedZone.</summary>
+    private string CacheKey(AwsIdentity identity, string resolvedZone) => string.Join('|',
+        Route53Partition.ForRegion(identity.Region).Name, options.Value.Endpoint, CredentialFingerprint.Of(identity.Credentials), DnsName.Normalize(resolvedZone));
 
     /// <summary>The zone for <paramref name="fqdn"/> among <paramref name="zones"/>: public only, longest name, exactly one.</summary>
     public static HostedZone Choose(string fqdn, string resolvedZone, IReadOnlyList<HostedZone> zones)
@@ -90,54 +100,15 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     private async Task<(string CacheKey, IReadOnlyList<HostedZone> Zones)> ZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var cacheKey = string.Join('|', Route53Partition.ForRegion(identity.Region).Name, settings.Endpoint, identity.Credentials.AccessKey, DnsName.Normalize(resolvedZone));
+        var cacheKey = CacheKey(identity, resolvedZone);
         if (settings.ZoneCacheDuration <= TimeSpan.Zero)
         {
             return (cacheKey, await ListZonesUnderAsync(identity, resolvedZone, cancellationToken));
         }
 
-        while (true)
-        {
-            var now = time.GetUtcNow();
-            if (_cache.TryGetValue(cacheKey, out var cached))
-            {
-                if (!cached.Zones.IsCompleted || (cached.Zones.IsCompletedSuccessfully && cached.Started + settings.ZoneCacheDuration > now))
-                {
-                    try
-                    {
-                        return (cacheKey, await cached.Zones.WaitAsync(cancellationToken));
-                    }
-                    catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not Route53Exception { IsRetryable: false })
-                    {
-                        // The owner gave up or ran out of time: this caller makes its own lookup within its own deadline.
-                        _cache.TryRemove(new(cacheKey, cached));
-                        continue;
-                    }
-                }
-
-                _cache.TryRemove(new(cacheKey, cached));
-            }
-
-            // The first caller owns the lookup (its deadline, its error message); the others wait on it and make their own
-            // when it fails or its owner gives up. Started only once it is the entry, so a lost race costs no call.
-            var starter = new Task<Task<IReadOnlyList<HostedZone>>>(() => ListZonesUnderAsync(identity, resolvedZone, cancellationToken));
-            var entry = (now, starter.Unwrap());
-            if (!_cache.TryAdd(cacheKey, entry))
-            {
-                continue;
-            }
-
-            starter.Start(TaskScheduler.Default);
-            try
-            {
-                return (cacheKey, await entry.Item2);
-            }
-            catch (Exception)
-            {
-                _cache.TryRemove(new(cacheKey, entry));
-                throw;
-            }
-        }
+        var (zones, _) = await _cache.GetAsync(
+            cacheKey, token => ListZonesUnderAsync(identity, resolvedZone, token), _ => time.GetUtcNow() + settings.ZoneCacheDuration, cancellationToken);
+        return (cacheKey, zones);
     }
 
     /// <summary>
@@ -147,7 +118,8 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     /// </summary>
     private async Task<IReadOnlyList<HostedZone>> ListZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
     {
-        var prefix = Reversed(resolvedZone);
+        // Without its final dot: a sibling such as example-foo.com may sort between example.com and the zones below it.
+        var prefix = DnsName.ListingOrder(resolvedZone).TrimEnd('.');
         var zones = new List<HostedZone>();
         string dnsName = DnsName.Relative(resolvedZone);
         string? zoneId = null;
@@ -157,7 +129,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
             var past = false;
             foreach (var zone in answer.HostedZones)
             {
-                if (!Reversed(zone.Name!).StartsWith(prefix, StringComparison.Ordinal))
+                if (!DnsName.ListingOrder(zone.Name!).StartsWith(prefix, StringComparison.Ordinal))
                 {
                     past = true;
                     break;
@@ -166,7 +138,7 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
                 zones.Add(zone);
             }
 
-            if (past || !answer.IsTruncated || answer.NextDnsName is null || !Reversed(answer.NextDnsName).StartsWith(prefix, StringComparison.Ordinal))
+            if (past || !answer.IsTruncated || answer.NextDnsName is null || !DnsName.ListingOrder(answer.NextDnsName).StartsWith(prefix, StringComparison.Ordinal))
             {
                 break;
             }
@@ -176,8 +148,6 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
 
         return zones;
     }
-
-    private static string Reversed(string name) => string.Join('.', DnsName.Relative(name).Split('.').Reverse());
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Hosted zone {ZoneId} ({ZoneName}) chosen")]
     private static partial void LogZoneChosen(ILogger logger, string zoneId, string zoneName);

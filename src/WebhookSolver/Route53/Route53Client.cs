@@ -5,6 +5,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.Extensions.Options;
+using WebhookSolver.Challenges;
 using WebhookSolver.Credentials;
 
 namespace WebhookSolver.Route53;
@@ -17,6 +18,7 @@ internal sealed partial class Route53Client(
     IHttpClientFactory httpClients,
     IOptions<Route53Options> options,
     Route53RateLimiter limiter,
+    JitterSource jitter,
     Route53Metrics metrics,
     TimeProvider time,
     ILogger<Route53Client> logger)
@@ -25,19 +27,25 @@ internal sealed partial class Route53Client(
     private const string SigningService = "route53";
     private const string ApiPrefix = "/2013-04-01";
 
+    /// <summary>
+    /// Sends one change batch. Unlike the reads, an attempt that may have been applied (no answer in time, a connection
+    /// lost after sending, 5xx, an unreadable answer) is not sent again here: it throws with
+    /// <see cref="Route53Exception.InDoubt"/>, so the caller reads the names before writing again.
+    /// </summary>
     public async Task<ChangeInfo> ChangeResourceRecordSetsAsync(
         AwsIdentity identity, string hostedZoneId, IReadOnlyList<Change> changes, CancellationToken cancellationToken)
     {
         var body = Route53Xml.ChangeResourceRecordSetsRequest(changes, "cert-manager DNS01 challenge");
-        var xml = await SendAsync(identity, "ChangeResourceRecordSets", HttpMethod.Post,
-            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, cancellationToken, changes.Count);
-        return Route53Xml.ParseChangeInfo(xml);
+        var info = await SendAsync(identity, "ChangeResourceRecordSets", HttpMethod.Post,
+            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, Route53Xml.ParseChangeInfo, cancellationToken, changes.Count);
+        return Checked(info, "ChangeResourceRecordSets");
     }
 
     public async Task<ChangeInfo> GetChangeAsync(AwsIdentity identity, string changeId, CancellationToken cancellationToken)
     {
-        var xml = await SendAsync(identity, "GetChange", HttpMethod.Get, $"{ApiPrefix}/change/{Escape(changeId)}", null, null, cancellationToken);
-        return Route53Xml.ParseChangeInfo(xml);
+        var info = await SendAsync(identity, "GetChange", HttpMethod.Get, $"{ApiPrefix}/change/{Escape(changeId)}", null, null,
+            Route53Xml.ParseChangeInfo, cancellationToken);
+        return Checked(info, "GetChange");
     }
 
     /// <summary>One page of hosted zones in Route53's order (labels reversed), starting at <paramref name="dnsName"/>.</summary>
@@ -47,20 +55,27 @@ internal sealed partial class Route53Client(
         var query = $"dnsname={Escape(DnsName.Relative(dnsName))}"
             + (hostedZoneId is null ? "" : $"&hostedzoneid={Escape(hostedZoneId)}")
             + $"&maxitems={options.Value.PageSize.ToString(CultureInfo.InvariantCulture)}";
-        var xml = await SendAsync(identity, "ListHostedZonesByName", HttpMethod.Get, $"{ApiPrefix}/hostedzonesbyname?{query}", null, null, cancellationToken);
-        return Route53Xml.ParseHostedZonesByName(xml);
+        var page = await SendAsync(identity, "ListHostedZonesByName", HttpMethod.Get, $"{ApiPrefix}/hostedzonesbyname?{query}", null, null,
+            Route53Xml.ParseHostedZonesByName, cancellationToken);
+        // Zone ids from the answer become request paths: they are held to the same format as the config's hostedZoneID.
+        if (page.HostedZones.Any(zone => !AwsFormats.IsHostedZoneId(zone.Id))
+            || page.NextHostedZoneId is { } next && !AwsFormats.IsHostedZoneId(next))
+        {
+            throw Unexpected("ListHostedZonesByName", $"a hosted zone id that is not {AwsFormats.HostedZoneIdRule}");
+        }
+
+        return page;
     }
 
     /// <summary>One page of record sets in Route53's order, starting at <paramref name="name"/> / <paramref name="type"/>.</summary>
-    public async Task<ResourceRecordSetsPage> ListResourceRecordSetsAsync(
+    public Task<ResourceRecordSetsPage> ListResourceRecordSetsAsync(
         AwsIdentity identity, string hostedZoneId, string name, string type, string? identifier, CancellationToken cancellationToken)
     {
         var query = $"name={Escape(name)}&type={Escape(type)}"
             + (identifier is null ? "" : $"&identifier={Escape(identifier)}")
             + $"&maxitems={options.Value.PageSize.ToString(CultureInfo.InvariantCulture)}";
-        var xml = await SendAsync(identity, "ListResourceRecordSets", HttpMethod.Get,
-            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset?{query}", null, hostedZoneId, cancellationToken);
-        return Route53Xml.ParseResourceRecordSets(xml);
+        return SendAsync(identity, "ListResourceRecordSets", HttpMethod.Get,
+            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset?{query}", null, hostedZoneId, Route53Xml.ParseResourceRecordSets, cancellationToken);
     }
 
     /// <summary>
@@ -69,10 +84,11 @@ internal sealed partial class Route53Client(
     /// transient failure, that failure is thrown, so the user reads the cause rather than "cancelled". Every attempt
     /// first waits for its turn in the process-wide <see cref="Route53RateLimiter"/>, and is counted by outcome.
     /// </summary>
-    /// <param name="batchSize">number of changes, for ChangeResourceRecordSets</param>
-    private async Task<string> SendAsync(
+    /// <param name="parse">reads the answer; an answer it cannot read is a transient failure (<see cref="Route53Exception.MalformedCode"/>)</param>
+    /// <param name="batchSize">number of changes, for ChangeResourceRecordSets (whose attempts in doubt are not repeated here)</param>
+    private async Task<T> SendAsync<T>(
         AwsIdentity identity, string operation, HttpMethod method, string pathAndQuery, string? body, string? hostedZoneId,
-        CancellationToken cancellationToken, int? batchSize = null)
+        Func<string, T> parse, CancellationToken cancellationToken, int? batchSize = null)
     {
         var settings = options.Value;
         var partition = Route53Partition.ForRegion(identity.Region);
@@ -91,13 +107,14 @@ internal sealed partial class Route53Client(
 
                 started = time.GetTimestamp();
                 var answer = await SendOnceAsync(identity, partition, operation, method, uri, body, hostedZoneId, settings.AttemptTimeout, cancellationToken);
+                var parsed = Parse(operation, answer, parse, hostedZoneId, inDoubt: batchSize is not null);
                 metrics.Route53Call(operation, "success", time.GetElapsedTime(started));
-                return answer;
+                return parsed;
             }
             catch (Route53Exception e)
             {
                 metrics.Route53Call(operation, Outcome(e), time.GetElapsedTime(started));
-                if (!e.IsRetryable)
+                if (!e.IsRetryable || (e.InDoubt && batchSize is not null))
                 {
                     throw;
                 }
@@ -129,8 +146,7 @@ internal sealed partial class Route53Client(
                 throw;
             }
 
-            var ceiling = Math.Min(settings.RetryMaxDelay.TotalMilliseconds, settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1));
-            var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
+            var delay = Backoff.Delay(jitter, settings.RetryBaseDelay, settings.RetryMaxDelay, attempt);
             LogRetrying(logger, operation, attempt, lastFailure.Code, (long)delay.TotalMilliseconds);
             metrics.Route53Retry(operation);
             try
@@ -162,19 +178,30 @@ internal sealed partial class Route53Client(
             }
 
             var status = (int)response.StatusCode;
+            if (status is >= 300 and < 400)
+            {
+                throw new Route53Exception(
+                    $"Route53 answered {operation} with a redirect (HTTP {status}), which is never followed for signed requests; " +
+                    "check the Route53 endpoint (AWS_ENDPOINT_URL_ROUTE53, AWS_ENDPOINT_URL) and any proxy in between",
+                    operation, status, UnexpectedAnswerCode, []);
+            }
+
             var (code, messages) = Route53Xml.ParseError(text) ?? ($"HTTP{status}", []);
-            throw Route53Errors.Create(operation, status, code, messages, hostedZoneId);
+            // A 5xx may come from a front end after the change was applied behind it.
+            throw Route53Errors.Create(operation, status, code, messages, hostedZoneId, inDoubt: status >= 500);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw Route53Errors.Create(operation, 0, Route53Exception.TimeoutCode,
-                [$"no answer within {attemptTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s"], hostedZoneId);
+                [$"no answer within {attemptTimeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s"], hostedZoneId, inDoubt: true);
         }
         catch (HttpRequestException e)
         {
             // Even when the caller's deadline ends at the same moment, the raw exception (with its address) never escapes.
             // The error kind, not the exception text: stable across retries and free of addresses that change.
-            throw Route53Errors.Create(operation, 0, Route53Exception.ConnectionFailedCode, [$"{e.HttpRequestError} reaching {uri.Host}"], hostedZoneId);
+            // Only a connection never made proves the request was not sent.
+            var sent = e.HttpRequestError is not (HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError);
+            throw Route53Errors.Create(operation, 0, Route53Exception.ConnectionFailedCode, [$"{e.HttpRequestError} reaching {uri.Host}"], hostedZoneId, inDoubt: sent);
         }
     }
 
@@ -205,6 +232,13 @@ internal sealed partial class Route53Client(
 
         foreach (var (name, value) in signed.Headers)
         {
+            // Every value was checked where it entered; this is the last line: nothing outside printable ASCII is sent.
+            if (!value.All(c => c is >= ' ' and < '\u007f'))
+            {
+                request.Dispose();
+                throw new SolverException($"refusing to send a Route53 request: the {name} header would hold a character outside printable ASCII");
+            }
+
             if (!string.Equals(name, "Content-Type", StringComparison.OrdinalIgnoreCase))
             {
                 request.Headers.TryAddWithoutValidation(name, value);
@@ -214,11 +248,34 @@ internal sealed partial class Route53Client(
         return request;
     }
 
+    private static ChangeInfo Checked(ChangeInfo info, string operation) =>
+        AwsFormats.IsChangeId(info.Id) ? info : throw Unexpected(operation, $"a change id that is not {AwsFormats.ChangeIdRule}");
+
+    private static Route53Exception Unexpected(string operation, string what) =>
+        new($"Route53 answered {operation} with {what}; the answer was not used", operation, 200, UnexpectedAnswerCode, []);
+
+    /// <summary>The code of an answer this client refused to use (a redirect, or a value outside its format).</summary>
+    public const string UnexpectedAnswerCode = "UnexpectedAnswer";
+
+    /// <summary>An answer that is not the API's XML is transient: a proxy or front end garbled it; the operation is tried again.</summary>
+    private static T Parse<T>(string operation, string answer, Func<string, T> parse, string? hostedZoneId, bool inDoubt)
+    {
+        try
+        {
+            return parse(answer);
+        }
+        catch (Exception e) when (e is System.Xml.XmlException or FormatException)
+        {
+            throw Route53Errors.Create(operation, 200, Route53Exception.MalformedCode, ["the answer is not Route53's XML"], hostedZoneId, inDoubt);
+        }
+    }
+
     /// <summary>A small, fixed set of label values: Route53's error code, or the kind of failure when there was no answer.</summary>
     private static string Outcome(Route53Exception e) => e.Code switch
     {
         Route53Exception.TimeoutCode => "timeout",
         Route53Exception.ConnectionFailedCode => "connection",
+        Route53Exception.MalformedCode => "malformed",
         _ when e.StatusCode >= 500 => "http_5xx",
         _ when e.Code.StartsWith("HTTP", StringComparison.Ordinal) => "http_" + e.StatusCode.ToString(CultureInfo.InvariantCulture),
         _ => e.Code,

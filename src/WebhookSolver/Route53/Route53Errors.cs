@@ -7,7 +7,8 @@ namespace WebhookSolver.Route53;
 /// </summary>
 internal static class Route53Errors
 {
-    public static Route53Exception Create(string operation, int status, string code, IReadOnlyList<string> messages, string? hostedZoneId)
+    public static Route53Exception Create(
+        string operation, int status, string code, IReadOnlyList<string> messages, string? hostedZoneId, bool inDoubt = false)
     {
         var aws = string.Join("; ", messages.Where(m => m.Length > 0));
         var zone = hostedZoneId is null ? "" : $" on hosted zone {hostedZoneId}";
@@ -16,7 +17,7 @@ internal static class Route53Errors
             "AccessDenied" or "AccessDeniedException" =>
                 $"Route53 denied {operation}{zone}: allow the action route53:{operation} for this AWS identity in its IAM policy " +
                 $"(see the least-privilege policy in the README){Said(aws)}",
-            "NoSuchHostedZone" =>
+            Route53Exception.NoSuchHostedZoneCode =>
                 $"hosted zone {hostedZoneId ?? "(unknown)"} does not exist in the AWS account of these credentials: correct hostedZoneID in the " +
                 "Issuer's solver config, or remove it to find the zone by name",
             "NoSuchChange" => $"Route53 does not know the change being waited for{Said(aws)}",
@@ -28,12 +29,14 @@ internal static class Route53Errors
                 "or this host's clock is off by more than 5 minutes",
             "ExpiredToken" or "ExpiredTokenException" or "RequestExpired" =>
                 "AWS reports the credentials or the request as expired: the session credentials are too old, or this host's clock is wrong",
-            "Throttling" or "ThrottlingException" or "RequestLimitExceeded" =>
+            _ when Route53Exception.ThrottlingCodes.Contains(code) =>
                 $"Route53 is throttling {operation} (the API rate limit of the AWS account, shared by every tool using it); cert-manager will retry",
             "PriorRequestNotComplete" =>
                 $"Route53 is still applying an earlier change{zone}; cert-manager will retry",
             Route53Exception.TimeoutCode =>
                 $"Route53 did not answer {operation} in time ({aws}); cert-manager will retry",
+            Route53Exception.MalformedCode =>
+                $"Route53's answer to {operation} could not be read ({aws}); cert-manager will retry",
             Route53Exception.ConnectionFailedCode =>
                 $"could not connect to Route53 for {operation} ({aws}): check that this pod may reach the Route53 endpoint (egress rules, proxy, DNS); cert-manager will retry",
             Route53Exception.InvalidChangeBatchCode when aws.Contains("is not permitted in zone", StringComparison.OrdinalIgnoreCase) =>
@@ -42,7 +45,7 @@ internal static class Route53Errors
             _ when status >= 500 => $"Route53 failed {operation} with HTTP {status} ({code}); this is on the AWS side, cert-manager will retry",
             _ => $"Route53 {operation}{zone} failed with {code} (HTTP {status}){Said(aws)}",
         };
-        return new Route53Exception(message, operation, status, code, messages);
+        return new Route53Exception(message, operation, status, code, messages, inDoubt);
     }
 
     private static string Said(string aws) => aws.Length == 0 ? "" : $": {aws}";

@@ -24,10 +24,18 @@ internal enum BatchConflict
 /// A Route53 error answer (ErrorResponse or InvalidChangeBatch), typed. <see cref="Exception.Message"/> is what the
 /// user sees: what failed and what to do, with no request id, so it is identical on every retry of the same cause.
 /// </summary>
-internal sealed class Route53Exception(string message, string operation, int statusCode, string code, IReadOnlyList<string> awsMessages)
+/// <param name="inDoubt">the request may have reached Route53 and been applied although no readable answer came back</param>
+internal sealed class Route53Exception(string message, string operation, int statusCode, string code, IReadOnlyList<string> awsMessages, bool inDoubt = false)
     : SolverException(message)
 {
     public const string InvalidChangeBatchCode = "InvalidChangeBatch";
+
+    public const string InvalidInputCode = "InvalidInput";
+
+    public const string NoSuchHostedZoneCode = "NoSuchHostedZone";
+
+    /// <summary>The one list of codes that mean "the account's API rate is spent" (Route53's and the SDKs' spellings).</summary>
+    public static readonly IReadOnlySet<string> ThrottlingCodes = new HashSet<string>(StringComparer.Ordinal) { "Throttling", "ThrottlingException", "RequestLimitExceeded" };
 
     public string Operation { get; } = operation;
 
@@ -42,15 +50,24 @@ internal sealed class Route53Exception(string message, string operation, int sta
 
     /// <summary>Transient: the same request can succeed later (throttling, a zone busy with a prior change, 5xx, no answer).</summary>
     public bool IsRetryable =>
-        Code is "Throttling" or "ThrottlingException" or "PriorRequestNotComplete" or "RequestLimitExceeded" or "ServiceUnavailable"
-            or "InternalFailure" or "InternalError" or TimeoutCode or ConnectionFailedCode
+        IsThrottling || Code is "PriorRequestNotComplete" or "ServiceUnavailable" or "InternalFailure" or "InternalError"
+            or TimeoutCode or ConnectionFailedCode or MalformedCode
         || StatusCode >= 500;
 
     /// <summary>The account's API rate is spent (not a busy zone): the rate limiter slows down.</summary>
-    public bool IsThrottling => Code is "Throttling" or "ThrottlingException" or "RequestLimitExceeded";
+    public bool IsThrottling => ThrottlingCodes.Contains(Code);
+
+    /// <summary>The request may have been applied: no readable answer came (no answer in time, a connection lost after sending, 5xx, an unreadable body).</summary>
+    public bool InDoubt { get; } = inDoubt;
+
+    /// <summary>The hosted zone id is unknown to Route53 (deleted, perhaps created again under a new id).</summary>
+    public bool IsNoSuchZone => Code == NoSuchHostedZoneCode || (StatusCode == 404 && Code.StartsWith("HTTP", StringComparison.Ordinal));
 
     public const string TimeoutCode = "Timeout";
     public const string ConnectionFailedCode = "ConnectionFailed";
+
+    /// <summary>A 2xx answer whose body is not the API's XML (truncated, garbled, an HTML page of a proxy).</summary>
+    public const string MalformedCode = "Malformed";
 
     public BatchConflict Conflict
     {

@@ -23,8 +23,11 @@ internal static class Route53Extensions
 
         services.AddMetrics();
         services.TryAddSingleton<Route53Metrics>();
-        services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddHttpClient(Route53Client.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            // A redirect would re-send the signed request, its body and session token to another host: a 3xx is a failure.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddSingleton<Route53RateLimiter>();
+        services.TryAddSingleton(_ => new JitterSource(new Random()));
         services.TryAddSingleton<Route53Client>();
         services.TryAddSingleton<HostedZoneFinder>();
         services.TryAddSingleton<TxtSetReader>();

@@ -15,6 +15,8 @@ internal sealed class Route53Metrics : IDisposable
     private readonly Counter<long> _route53Throttled;
     private readonly Counter<long> _route53Retries;
     private readonly Histogram<double> _batchSize;
+    private readonly Counter<long> _inDoubtChanges;
+    private readonly Counter<long> _inDoubtRepairs;
 
     public Route53Metrics(IMeterFactory meters)
     {
@@ -27,6 +29,10 @@ internal sealed class Route53Metrics : IDisposable
         _route53Retries = _meter.CreateCounter<long>("webhook_route53_retries_total", description: "Route53 calls retried after a transient failure");
         _batchSize = _meter.CreateHistogram("webhook_route53_change_batch_size",
             description: "record changes per ChangeResourceRecordSets call", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SizeBuckets });
+        _inDoubtChanges = _meter.CreateCounter<long>("webhook_route53_in_doubt_changes_total",
+            description: "ChangeResourceRecordSets requests that may have been applied without a readable answer, by reason");
+        _inDoubtRepairs = _meter.CreateCounter<long>("webhook_route53_in_doubt_repairs_total",
+            description: "challenge keys put back to their final state after a change in doubt landed late");
     }
 
     /// <param name="outcome">"success", or the Route53 error code / "http_5xx" / "timeout" / "connection"</param>
@@ -42,6 +48,11 @@ internal sealed class Route53Metrics : IDisposable
     public void Route53Retry(string operation) => _route53Retries.Add(1, new KeyValuePair<string, object?>("operation", operation));
 
     public void ChangeBatchSent(int changes) => _batchSize.Record(changes);
+
+    /// <param name="reason">"timeout", "connection", "http_5xx", "malformed" or "cancelled"</param>
+    public void Route53ChangeInDoubt(string reason) => _inDoubtChanges.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Route53InDoubtRepaired() => _inDoubtRepairs.Add(1);
 
     public void Dispose() => _meter.Dispose();
 }

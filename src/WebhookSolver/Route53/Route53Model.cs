@@ -104,6 +104,12 @@ internal static class DnsName
         return z == "." || n == z || n.EndsWith("." + z, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Route53's listing order (ListHostedZonesByName, ListResourceRecordSets): labels reversed, with the trailing dot,
+    /// compared ordinally. The dot sorts after '-' and before letters, so the names below a name follow it directly.
+    /// </summary>
+    public static string ListingOrder(string name) => string.Join('.', Relative(name).Split('.').Reverse()) + ".";
+
     /// <summary>The name without its trailing dot, as ListHostedZonesByName's dnsname expects.</summary>
     public static string Relative(string name) => Normalize(name).TrimEnd('.');
 

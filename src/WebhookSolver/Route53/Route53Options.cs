@@ -41,21 +41,57 @@ internal sealed class Route53Options
 
     /// <summary>
     /// Client-side rate of Route53 calls for the whole process (flag <c>--route53-requests-per-second</c>). Below
-    /// Route53's historical 5 requests/s per account because everyone using the account shares that budget.
+    /// Route53's 5 requests/s per account because everyone using the account shares that budget.
     /// </summary>
     public double RequestsPerSecond { get; set; } = 4;
 
-    /// <summary>Calls allowed at once before the rate applies (flag <c>--route53-burst</c>).</summary>
-    public int Burst { get; set; } = 10;
+    /// <summary>
+    /// Calls allowed at once before the rate applies (flag <c>--route53-burst</c>). Route53's bucket holds 5 requests:
+    /// a burst of 3 leaves two of them for calls that were sent apart but arrive together (a busy host delays some
+    /// sends), and for other users of the account; at 4/s the account's 5/s refill adds one more every second.
+    /// </summary>
+    public int Burst { get; set; } = 3;
 
     /// <summary>
-    /// How long Present / CleanUp calls for one hosted zone and AWS identity are gathered into one change batch
-    /// (flag <c>--route53-batch-window</c>); zero writes each challenge alone.
+    /// The longest a change waits to gather with others for one hosted zone and AWS identity (flag
+    /// <c>--route53-batch-window</c>). With <see cref="Route53WriteStrategy.GroupCommit"/> a change for an idle zone is
+    /// sent at once and the window only bounds how long a round of a wave waits for its neighbours; with
+    /// <see cref="Route53WriteStrategy.FixedWindow"/> every first change waits the whole window. Zero: every round starts at once.
     /// </summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How rounds are gathered and whether a name is read before its first write (configuration <c>Route53:WriteStrategy</c>).</summary>
+    public Route53WriteStrategy WriteStrategy { get; set; } = Route53WriteStrategy.GroupCommit;
+
+    /// <summary>
+    /// How long the exact TXT sets this process last wrote or read at a name are trusted as the precondition of the next
+    /// compare-and-swap there (configuration <c>Route53:RememberSetsFor</c>). A wrong memory costs one refused call, never a value.
+    /// </summary>
+    public TimeSpan RememberSetsFor { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a change whose answer never came may still be applied: AWS refuses a SigV4 request whose X-Amz-Date is
+    /// too old (five minutes in AWS's IAM guide, "in most cases"; fifteen in older AWS documentation), so 15 minutes
+    /// covers both, and a host clock up to ten minutes ahead under the five-minute rule (configuration <c>Route53:InDoubtFor</c>).
+    /// </summary>
+    public TimeSpan InDoubtFor { get; set; } = TimeSpan.FromMinutes(15);
+
     /// <summary>After a Throttling answer the rate is halved; each such interval without throttling gives back a quarter of <see cref="RequestsPerSecond"/>.</summary>
     public TimeSpan ThrottleRecoveryInterval { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+/// <summary>How Present and CleanUp calls become Route53 change batches.</summary>
+public enum Route53WriteStrategy
+{
+    /// <summary>
+    /// A change for a zone with no round in flight is sent at once; changes that arrive meanwhile go together in the
+    /// next round. A name with no known set is written without reading it first (CREATE, refused atomically when a
+    /// set exists), and the sets last written or read are the precondition of the next change.
+    /// </summary>
+    GroupCommit,
+
+    /// <summary>The previous strategy, for comparison: every round waits the whole batch window, and every name is read before it is written.</summary>
+    FixedWindow,
 }
 
 internal sealed class Route53OptionsValidator : IValidateOptions<Route53Options>
@@ -92,6 +128,21 @@ internal sealed class Route53OptionsValidator : IValidateOptions<Route53Options>
         if (options.BatchWindow < TimeSpan.Zero || options.BatchWindow > TimeSpan.FromSeconds(5))
         {
             failures.Add("--route53-batch-window must be between 0s (no batching) and 5s, so that a batched challenge still ends within its deadline");
+        }
+
+        if (options.RememberSetsFor < TimeSpan.Zero || options.RememberSetsFor > TimeSpan.FromMinutes(30))
+        {
+            failures.Add("Route53:RememberSetsFor must be between 0s (read before every write) and 30m");
+        }
+
+        if (options.InDoubtFor < TimeSpan.FromMinutes(5) || options.InDoubtFor > TimeSpan.FromHours(1))
+        {
+            failures.Add("Route53:InDoubtFor must be between 5m (the shortest time AWS accepts a signed request) and 1h");
+        }
+
+        if (!Enum.IsDefined(options.WriteStrategy))
+        {
+            failures.Add("Route53:WriteStrategy must be GroupCommit or FixedWindow");
         }
 
         if (options.ThrottleRecoveryInterval <= TimeSpan.Zero)

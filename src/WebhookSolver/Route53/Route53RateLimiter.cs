@@ -18,6 +18,7 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
     private double _rate;
     private DateTimeOffset _refilledAt;
     private DateTimeOffset _lastSlowdown = DateTimeOffset.MinValue;
+    private DateTimeOffset _lastWaiterLeft = DateTimeOffset.MinValue;
     private DateTimeOffset _nextRecovery = DateTimeOffset.MaxValue;
 
     /// <summary>The rate now in force (lower than configured after throttling).</summary>
@@ -29,6 +30,19 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
             {
                 Refill(time.GetUtcNow());
                 return _rate;
+            }
+        }
+    }
+
+    /// <summary>How long a call that asked now would wait for its turn (nothing is reserved): zero while a token is free.</summary>
+    public TimeSpan NextFree
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Refill(time.GetUtcNow());
+                return _tokens >= 1 ? TimeSpan.Zero : TimeSpan.FromSeconds((1 - _tokens) / _rate);
             }
         }
     }
@@ -45,11 +59,31 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
         try
         {
             await Task.Delay(wait, time, cancellationToken);
+
+            // A busy host can wake several waiters late at once: their turns passed meanwhile, and sent together they would
+            // reach Route53 as a burst its bucket may not hold. Waiters leave at least one interval apart.
+            var spacing = SpaceOut();
+            if (spacing > TimeSpan.Zero)
+            {
+                await Task.Delay(spacing, time, cancellationToken);
+            }
         }
         catch (OperationCanceledException)
         {
             Release();
             throw;
+        }
+    }
+
+    /// <summary>How much longer a waiter that just woke waits so that it leaves one interval after the waiter before it.</summary>
+    private TimeSpan SpaceOut()
+    {
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            var earliest = _lastWaiterLeft + TimeSpan.FromSeconds(1 / _rate);
+            _lastWaiterLeft = earliest > now ? earliest : now;
+            return _lastWaiterLeft - now;
         }
     }
 

@@ -5,22 +5,18 @@ using WebhookSolver.Credentials;
 namespace WebhookSolver.Route53;
 
 /// <summary>
-/// Publishes and removes one challenge key at one name without losing anyone else's value: read the TXT sets at the
-/// name, compute the change (<see cref="TxtRecordChanges"/>), submit it as an atomic compare-and-swap batch, and on a
-/// conflict (another writer changed the name in between) read again, a bounded number of times. With a batch window
-/// (the default) the same happens for many challenges at once in <see cref="ChangeBatcher"/>; with
-/// <c>--route53-batch-window=0</c> each challenge is written alone, here.
+/// Publishes and removes one challenge key at one name without losing anyone else's value, through
+/// <see cref="ChangeBatcher"/> (the one write path: atomic compare-and-swap batches, bounded retries on conflicts), then
+/// optionally waits for INSYNC.
 /// </summary>
 internal sealed partial class Route53RecordWriter(
-    Route53Client client,
-    TxtSetReader reader,
     ChangeBatcher batcher,
     ChangeWatcher watcher,
     IOptions<Route53Options> options,
     TimeProvider time,
     ILogger<Route53RecordWriter> logger)
 {
-    /// <summary>How long a caller that gave up waits for the round it stopped, to report that round's cause.</summary>
+    /// <summary>How long a caller that gave up waits for its round to report why, rather than a bare timeout.</summary>
     private static readonly TimeSpan StoppedRoundGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>Accepted changes not yet seen INSYNC, so a repeated Present waits for the change it already made.</summary>
@@ -42,54 +38,6 @@ internal sealed partial class Route53RecordWriter(
             throw new SolverException($"the record name {name} is not inside hosted zone {zone.Id} ({DnsName.Normalize(zone.Name)}); nothing was changed");
         }
 
-        var settings = options.Value;
-        if (settings.BatchWindow > TimeSpan.Zero)
-        {
-            await ApplyBatchedAsync(identity, zone, name, key, present, cancellationToken);
-            return;
-        }
-
-        for (var attempt = 1; attempt <= settings.MaxSwapAttempts; attempt++)
-        {
-            var sets = await reader.ReadAsync(identity, zone.Id, name, cancellationToken);
-            var changes = present ? TxtRecordChanges.ToPresent(name, key, sets) : TxtRecordChanges.ToCleanUp(name, key, sets);
-            if (changes.Count == 0)
-            {
-                LogUnchanged(logger, name, present ? "present" : "absent");
-                if (present && _pending.TryGetValue((zone.Id, name, key), out var pending))
-                {
-                    await WaitForInsyncAsync(identity, zone.Id, name, key, pending.ChangeId, cancellationToken);
-                }
-
-                return;
-            }
-
-            try
-            {
-                var change = await client.ChangeResourceRecordSetsAsync(identity, zone.Id, changes, cancellationToken);
-                LogChanged(logger, name, change.Id, changes.Count);
-                if (Remember(zone.Id, name, key, present, change.Id) && !change.IsInsync)
-                {
-                    await WaitForInsyncAsync(identity, zone.Id, name, key, change.Id, cancellationToken);
-                }
-
-                return;
-            }
-            catch (Route53Exception e) when (e.Conflict != BatchConflict.None)
-            {
-                LogConflict(logger, name, e.Conflict, attempt);
-            }
-
-            // Several writers that collided retry at different moments.
-            var pause = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * settings.RetryBaseDelay.TotalMilliseconds * attempt);
-            await Task.Delay(pause, time, cancellationToken);
-        }
-
-        throw ChangeBatcher.Exhausted(name, settings.MaxSwapAttempts);
-    }
-
-    private async Task ApplyBatchedAsync(AwsIdentity identity, HostedZone zone, string name, string key, bool present, CancellationToken cancellationToken)
-    {
         var intent = new ChangeIntent(name, key, present, cancellationToken);
         batcher.Submit(identity, zone.Id, intent);
         string? changeId;
@@ -97,10 +45,10 @@ internal sealed partial class Route53RecordWriter(
         {
             changeId = await intent.Completion.Task.WaitAsync(cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && intent.StoppedRound)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            // This caller was the last one its round worked for: report what the round met (throttling, a busy zone),
-            // as a challenge written alone would, rather than a bare timeout.
+            // Report what the round met (throttling, an answer that never came or could not be read), as a challenge
+            // written alone would, rather than a bare timeout.
             var cause = await RoundOutcomeAsync(intent);
             if (cause is not null)
             {
@@ -130,7 +78,7 @@ internal sealed partial class Route53RecordWriter(
     {
         try
         {
-            await intent.Completion.Task.WaitAsync(StoppedRoundGrace, time);
+            await intent.Completion.Task.WaitAsync(intent.StoppedRound || intent.LastFailure is not null ? StoppedRoundGrace : TimeSpan.Zero, time);
         }
         catch (Route53Exception e)
         {
@@ -141,7 +89,7 @@ internal sealed partial class Route53RecordWriter(
             // No Route53 answer to report.
         }
 
-        return null;
+        return intent.LastFailure;
     }
 
     /// <summary>Remembers an accepted Present until INSYNC, so a repeated Present waits for it instead of writing again.</summary>
@@ -201,15 +149,6 @@ internal sealed partial class Route53RecordWriter(
             }
         }
     }
-
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "TXT {Name} already {State}; no change sent")]
-    private static partial void LogUnchanged(ILogger logger, string name, string state);
-
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Information, Message = "TXT {Name} changed ({Changes} changes in one batch); Route53 change {ChangeId}")]
-    private static partial void LogChanged(ILogger logger, string name, string changeId, int changes);
-
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Information, Message = "TXT {Name} was changed by another writer ({Conflict}); reading again (attempt {Attempt})")]
-    private static partial void LogConflict(ILogger logger, string name, BatchConflict conflict, int attempt);
 
     [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} is INSYNC")]
     private static partial void LogInsync(ILogger logger, string name, string changeId);

@@ -46,6 +46,20 @@ internal static class Route53Xml
         return element;
     }
 
+    /// <summary>Whether <paramref name="text"/> can be written as XML element content (no control characters, no lone surrogates).</summary>
+    public static bool CanCarry(string text)
+    {
+        try
+        {
+            XmlConvert.VerifyXmlChars(text);
+            return true;
+        }
+        catch (XmlException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>ChangeInfo of a ChangeResourceRecordSetsResponse or a GetChangeResponse.</summary>
     public static ChangeInfo ParseChangeInfo(string xml)
     {

@@ -35,7 +35,7 @@ internal sealed class TxtSetReader(Route53Client client)
         var waiting = names
             .GroupBy(n => DnsName.Normalize(n.Name), StringComparer.Ordinal)
             .Select(g => (Name: g.Key, Exact: g.Any(n => n.Exact)))
-            .OrderBy(n => OrderKey(n.Name), StringComparer.Ordinal)
+            .OrderBy(n => DnsName.ListingOrder(n.Name), StringComparer.Ordinal)
             .ToList();
         while (waiting.Count > 0)
         {
@@ -119,15 +119,12 @@ internal sealed class TxtSetReader(Route53Client client)
             return null;
         }
 
-        var key = OrderKey(name);
-        var inRange = string.CompareOrdinal(OrderKey(start), key) < 0
-            && (!page.IsTruncated || (page.NextRecordName is not null && string.CompareOrdinal(key, OrderKey(page.NextRecordName)) < 0));
+        var key = DnsName.ListingOrder(name);
+        var inRange = string.CompareOrdinal(DnsName.ListingOrder(start), key) < 0
+            && (!page.IsTruncated || (page.NextRecordName is not null && string.CompareOrdinal(key, DnsName.ListingOrder(page.NextRecordName)) < 0));
         return inRange ? [] : null;
     }
 
     private static bool IsTxtAt(string name, string setName, string? type) =>
         DnsName.Equal(setName, name) && string.Equals(type, TxtRecordChanges.TxtType, StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>Route53's listing order: labels reversed, with the trailing dot (it sorts after '-' and before letters).</summary>
-    internal static string OrderKey(string name) => string.Join('.', DnsName.Relative(name).Split('.').Reverse()) + ".";
 }

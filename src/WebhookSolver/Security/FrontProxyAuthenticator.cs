@@ -1,3 +1,4 @@
+using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using WebhookSolver.Kubernetes;
@@ -14,6 +15,9 @@ internal enum AuthenticationFailure
     NameNotAllowed,
     NoUser,
 }
+
+/// <summary>The certificates a TLS client sent beyond its leaf, captured during the handshake (a connection feature).</summary>
+internal sealed record PeerCertificates(X509Certificate2Collection Intermediates);
 
 internal readonly record struct AuthenticationResult(RequestUser? User, AuthenticationFailure Failure, string Message);
 
@@ -39,7 +43,8 @@ internal sealed class FrontProxyAuthenticator(RequestHeaderTrust trust, TimeProv
                 + "call it through the kube-apiserver (kubectl create --raw ...), or run the webhook with --local to debug");
         }
 
-        if (Verify(certificate, settings) is { } failure)
+        var intermediates = http.Features.Get<PeerCertificates>()?.Intermediates;
+        if (Verify(certificate, intermediates, settings) is { } failure)
         {
             return failure;
         }
@@ -99,9 +104,15 @@ internal sealed class FrontProxyAuthenticator(RequestHeaderTrust trust, TimeProv
         return new AuthenticationResult(user, default, "");
     }
 
-    private AuthenticationResult? Verify(X509Certificate2 certificate, RequestHeaderSettings settings)
+    private AuthenticationResult? Verify(X509Certificate2 certificate, X509Certificate2Collection? intermediates, RequestHeaderSettings settings)
     {
         using var chain = new X509Chain();
+        // The intermediates the client sent build the path, as in kube-apiserver's x509 authenticator; only the CA bundle is trusted.
+        if (intermediates is not null)
+        {
+            chain.ChainPolicy.ExtraStore.AddRange(intermediates);
+        }
+
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(settings.ClientCa);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
@@ -170,14 +181,59 @@ internal sealed class FrontProxyAuthenticator(RequestHeaderTrust trust, TimeProv
 
     private static AuthenticationResult Fail(AuthenticationFailure failure, string message) => new(null, failure, Prefix + message);
 
-    private static string? First(IHeaderDictionary headers, IReadOnlyList<string> names) =>
-        names.SelectMany(name => headers[name]).FirstOrDefault(value => !string.IsNullOrEmpty(value));
+    /// <summary>
+    /// k8s.io/apiserver's <c>headerValue</c>: the first value of the first header that has a non-empty first value
+    /// (Go's <c>Header.Get</c>); a repeated header's later values never count.
+    /// </summary>
+    private static string? First(IHeaderDictionary headers, IReadOnlyList<string> names)
+    {
+        foreach (var name in names)
+        {
+            var values = headers[name];
+            if (values.Count > 0 && !string.IsNullOrEmpty(values[0]))
+            {
+                return values[0];
+            }
+        }
 
-    private static string? CommonName(X509Certificate2 certificate) =>
-        certificate.SubjectName.EnumerateRelativeDistinguishedNames()
-            .Where(rdn => !rdn.HasMultipleElements && rdn.GetSingleElementType().Value == CommonNameOid)
-            .Select(rdn => rdn.GetSingleElementValue())
-            .LastOrDefault();
+        return null;
+    }
+
+    /// <summary>
+    /// The common name as Go's <c>pkix.Name</c> reads it: every attribute of the subject in encoded order, the last CN
+    /// winning (kube-apiserver checks allowed names against that one).
+    /// </summary>
+    internal static string? CommonName(X509Certificate2 certificate)
+    {
+        try
+        {
+            var subject = new AsnReader(certificate.SubjectName.RawData, AsnEncodingRules.DER).ReadSequence();
+            string? commonName = null;
+            while (subject.HasData)
+            {
+                var set = subject.ReadSetOf(skipSortOrderValidation: true);
+                while (set.HasData)
+                {
+                    var attribute = set.ReadSequence();
+                    var type = attribute.ReadObjectIdentifier();
+                    var tag = attribute.PeekTag();
+                    if (type == CommonNameOid && tag.TagClass == TagClass.Universal && IsStringTag((UniversalTagNumber)tag.TagValue))
+                    {
+                        commonName = attribute.ReadCharacterString((UniversalTagNumber)tag.TagValue);
+                    }
+                }
+            }
+
+            return commonName;
+        }
+        catch (Exception e) when (e is AsnContentException or ArgumentException or CryptographicException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsStringTag(UniversalTagNumber tag) => tag is UniversalTagNumber.UTF8String or UniversalTagNumber.PrintableString
+        or UniversalTagNumber.IA5String or UniversalTagNumber.T61String or UniversalTagNumber.BMPString or UniversalTagNumber.UniversalString;
 
     private static string Quote(string? value) => value is null ? "(none)" : $"\"{(value.Length > 64 ? value[..64] + "..." : value)}\"";
 }

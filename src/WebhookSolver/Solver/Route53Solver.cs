@@ -10,12 +10,13 @@ namespace WebhookSolver.Solver;
 /// cert-manager's Solver for Route53: config → credentials → hosted zone → TXT record, all within
 /// <see cref="Route53Options.Deadline"/> (docs/design/route53-write-path.md).
 /// </summary>
-internal sealed class Route53Solver(
+internal sealed partial class Route53Solver(
     ICredentialSource credentials,
     HostedZoneFinder zones,
     Route53RecordWriter records,
     IOptions<Route53Options> options,
-    TimeProvider time) : ISolver
+    TimeProvider time,
+    ILogger<Route53Solver> logger) : ISolver
 {
     public Task PresentAsync(ChallengeRequest request, CancellationToken cancellationToken) =>
         SolveAsync(request, ChallengeAction.Present, cancellationToken);
@@ -26,9 +27,10 @@ internal sealed class Route53Solver(
     private async Task SolveAsync(ChallengeRequest request, string action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (string.IsNullOrWhiteSpace(request.ResolvedFQDN) || string.IsNullOrEmpty(request.Key))
+        // The endpoint checks this too; the solver is a seam of its own and never queues a challenge outside the formats.
+        if (ChallengeValidator.Problem(request) is { } problem)
         {
-            throw new SolverException("the challenge has no resolvedFQDN or no key; cert-manager always sends both, so the caller is not cert-manager");
+            throw new SolverException(problem);
         }
 
         var config = Route53ConfigDecoder.Decode(request.Config);
@@ -39,13 +41,22 @@ internal sealed class Route53Solver(
         {
             var identity = await credentials.GetAsync(new CredentialRequest(request.ResourceNamespace, request.AllowAmbientCredentials, config), linked.Token);
             var zone = await zones.FindAsync(identity, config.HostedZoneID, request.ResolvedFQDN, request.ResolvedZone, linked.Token);
-            if (action == ChallengeAction.Present)
+            try
             {
-                await records.PresentAsync(identity, zone, request.ResolvedFQDN, request.Key, linked.Token);
+                await WriteAsync(identity, zone, request, action, linked.Token);
             }
-            else
+            catch (Route53Exception e) when (e.IsNoSuchZone && string.IsNullOrWhiteSpace(config.HostedZoneID))
             {
-                await records.CleanUpAsync(identity, zone, request.ResolvedFQDN, request.Key, linked.Token);
+                // The zone was deleted, perhaps created again under a new id: the cached lookup is stale. Look once more.
+                zones.Forget(identity, request.ResolvedZone);
+                var found = await zones.FindAsync(identity, null, request.ResolvedFQDN, request.ResolvedZone, linked.Token);
+                if (found.Id == zone.Id)
+                {
+                    throw;
+                }
+
+                LogZoneReplaced(logger, zone.Id, found.Id);
+                await WriteAsync(identity, found, request, action, linked.Token);
             }
         }
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -54,4 +65,12 @@ internal sealed class Route53Solver(
                 $"{action} did not finish within {deadline.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s: AWS answered too slowly; cert-manager will retry");
         }
     }
+
+    private Task WriteAsync(AwsIdentity identity, HostedZone zone, ChallengeRequest request, string action, CancellationToken cancellationToken) =>
+        action == ChallengeAction.Present
+            ? records.PresentAsync(identity, zone, request.ResolvedFQDN, request.Key, cancellationToken)
+            : records.CleanUpAsync(identity, zone, request.ResolvedFQDN, request.Key, cancellationToken);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Hosted zone {OldZoneId} no longer exists; the zone is now {NewZoneId}")]
+    private static partial void LogZoneReplaced(ILogger logger, string oldZoneId, string newZoneId);
 }

@@ -142,7 +142,7 @@ public sealed class ChallengeEndpointTests : IDisposable
 
     [Theory]
     [InlineData("{not json", "not a valid ChallengePayload")]
-    [InlineData("", "not a valid ChallengePayload")]
+    [InlineData("", "request body is empty")]
     [InlineData("{}", "has no request")]
     [InlineData("{\"request\":null}", "has no request")]
     [InlineData("{\"request\":{\"action\":\"Delete\"}}", "'Delete' is not supported")]

@@ -1,6 +1,9 @@
+extern alias JsonSchemaNet;
+
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using JsonSchemaNet::Json.Schema;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using WebhookSolver.Testing;
@@ -24,6 +27,31 @@ internal static partial class ChartFiles
 
     public static JsonElement Schema { get; } =
         JsonDocument.Parse(File.ReadAllText(Path.Combine(ChartDirectory, "values.schema.json"))).RootElement.Clone();
+
+    private static readonly JsonSchema ValuesSchema = JsonSchema.FromText(File.ReadAllText(Path.Combine(ChartDirectory, "values.schema.json")));
+
+    /// <summary>
+    /// Validates values against values.schema.json (draft-07) with JsonSchema.Net, as Helm validates the merged
+    /// values; each error reads "path: message" (path in the --set form, e.g. <c>rbac.secrets[0].namespace</c>).
+    /// </summary>
+    public static IReadOnlyList<string> SchemaErrors(object values)
+    {
+        var instance = JsonSerializer.SerializeToElement(values);
+        var result = ValuesSchema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
+        if (result.IsValid)
+        {
+            return [];
+        }
+
+        return (result.Details ?? [])
+            .Where(detail => detail.Errors is { Count: > 0 })
+            .SelectMany(detail => detail.Errors!.Select(error => $"{ValuesPath(detail.InstanceLocation.ToString())}: {error.Value}"))
+            .Distinct()
+            .ToList();
+    }
+
+    private static string ValuesPath(string pointer) => string.Concat(pointer.Split('/', StringSplitOptions.RemoveEmptyEntries)
+        .Select((part, i) => part.All(char.IsAsciiDigit) ? $"[{part}]" : (i == 0 ? "" : ".") + part.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)));
 
     public static string Readme { get; } = File.ReadAllText(Path.Combine(ChartDirectory, "README.md"));
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using k8s.Models;
 using WebhookSolver.Challenges;
 using WebhookSolver.Hosting;
 
@@ -139,29 +140,35 @@ public partial class ChartWiringTests
     [Fact]
     public void TheRbacIsTheLeastPrivilegeOfTheSecurityDesign()
     {
-        var documents = ChartFiles.Documents(ChartFiles.Template("rbac.yaml"));
-        string Named(string kind, string suffix) => documents.Single(d => ChartFiles.KindOf(d) == kind
-            && d.Contains($"name: {{{{ $fullname }}}}:{suffix}\n", StringComparison.Ordinal));
+        var chart = RenderedChart.Render("r53", "cert-manager", """
+            rbac:
+              secrets: [{namespace: cert-manager, resourceNames: [route53-credentials]}, {namespace: team-a}]
+              serviceAccountTokens: [{namespace: team-a, names: [route53-dns]}]
+            """);
+        const string fullname = "r53-cert-manager-webhook-route53";
 
-        Named("ClusterRoleBinding", "auth-delegator").Should().Contain("kind: ClusterRole\n  name: system:auth-delegator\n");
-        var reader = Named("RoleBinding", "webhook-authentication-reader");
-        reader.Should().Contain("namespace: kube-system\n").And.Contain("kind: Role\n  name: extension-apiserver-authentication-reader\n");
+        chart.Named<V1ClusterRoleBinding>($"{fullname}:auth-delegator").RoleRef.Name.Should().Be("system:auth-delegator");
+        var reader = chart.Named<V1RoleBinding>($"{fullname}:webhook-authentication-reader");
+        reader.Metadata.NamespaceProperty.Should().Be("kube-system");
+        reader.RoleRef.Should().BeEquivalentTo(new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "extension-apiserver-authentication-reader" });
 
-        var clusterRoles = documents.Where(d => ChartFiles.KindOf(d) == "ClusterRole").ToList();
-        clusterRoles.Should().ContainSingle("only the domain-solver role is cluster-wide");
-        clusterRoles[0].Should().Contain($"apiGroups:\n      - {GroupName}\n    resources:\n      - {SolverName}\n    verbs:\n      - create\n");
-        Regex.Matches(clusterRoles[0], @"^ {6}- ", RegexOptions.Multiline).Should().HaveCount(3, "one group, one resource, one verb");
-        Named("ClusterRoleBinding", "domain-solver")
-            .Should().Contain("name: {{ .Values.certManager.serviceAccountName }}\n    namespace: {{ .Values.certManager.namespace }}\n");
+        var clusterRole = chart.All<V1ClusterRole>().Should().ContainSingle("only the domain-solver role is cluster-wide").Subject;
+        clusterRole.Rules.Should().ContainSingle().Which.Should().BeEquivalentTo(new V1PolicyRule
+        {
+            ApiGroups = ["acme.example.com"],
+            Resources = ["route53"],
+            Verbs = ["create"],
+        });
+        chart.Named<V1ClusterRoleBinding>($"{fullname}:domain-solver").Subjects.Should().ContainSingle()
+            .Which.Should().BeEquivalentTo(new Rbacv1Subject { Kind = "ServiceAccount", Name = "cert-manager", NamespaceProperty = "cert-manager" });
 
-        var secretRoles = documents.Where(d => d.Contains("\"secrets\"", StringComparison.Ordinal)).ToList();
-        secretRoles.Should().ContainSingle().Which.Should().Contain("kind: Role\n").And.Contain("verbs: [\"get\"]")
-            .And.Contain("namespace: {{ .namespace }}").And.Contain("resourceNames:");
-
-        var tokenRoles = documents.Where(d => d.Contains("serviceaccounts/token", StringComparison.Ordinal)).ToList();
-        tokenRoles.Should().ContainSingle().Which.Should().Contain("kind: Role\n").And.Contain("verbs: [\"create\"]")
-            .And.Contain("resourceNames:\n      {{- toYaml (required");
-        ChartFiles.Template("rbac.yaml").Should().NotContain("\"*\"").And.NotContain("- '*'").And.NotContain("[\"list\"").And.NotContain("watch");
+        var rules = chart.All<V1Role>().SelectMany(r => r.Rules.Select(rule => (r.Metadata.NamespaceProperty, Rule: rule))).ToList();
+        rules.Where(r => r.Rule.Resources.Contains("secrets")).Should().HaveCount(2).And.OnlyContain(r => r.Rule.Verbs.SequenceEqual(new[] { "get" }));
+        rules.Single(r => r.Rule.Resources.Contains("secrets") && r.NamespaceProperty == "cert-manager").Rule.ResourceNames.Should().Equal("route53-credentials");
+        rules.Single(r => r.Rule.Resources.Contains("serviceaccounts/token")).Rule
+            .Should().BeEquivalentTo(new V1PolicyRule { ApiGroups = [""], Resources = ["serviceaccounts/token"], Verbs = ["create"], ResourceNames = ["route53-dns"] });
+        chart.All<V1Role>().Concat<object>(chart.All<V1ClusterRole>()).SelectMany(r => r is V1Role role ? role.Rules : ((V1ClusterRole)r).Rules)
+            .SelectMany(rule => rule.Verbs.Concat(rule.Resources).Concat(rule.ApiGroups)).Should().NotContain("*");
     }
 
     [Fact]
@@ -187,6 +194,7 @@ public partial class ChartWiringTests
         "{{ .Values.solverName }}" => "route53",
         "{{ .Values.logFormat }}" => "text",
         _ when value.Contains("{{", StringComparison.Ordinal) && value.Contains(".Values.metrics.port", StringComparison.Ordinal) => "9402",
+        "{{ include \"webhook-route53.assumedReplicas\" . }}" => "2",
         _ => value,
     };
 

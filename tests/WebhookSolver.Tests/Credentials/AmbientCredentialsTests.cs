@@ -32,7 +32,7 @@ public class AmbientCredentialsTests
     public async Task EnvironmentVariableKeysAreUsedAndAwsRegionWinsOverTheConfig()
     {
         using var scope = new AwsEnvironmentScope()
-            .Set("AWS_ACCESS_KEY_ID", "AKIAFROMENV")
+            .Set("AWS_ACCESS_KEY_ID", "AKIAFROMENV000000000")
             .Set("AWS_SECRET_ACCESS_KEY", "secret-from-env")
             .Set("AWS_SESSION_TOKEN", "session-from-env")
             .Set("AWS_REGION", "us-east-2");
@@ -40,7 +40,7 @@ public class AmbientCredentialsTests
 
         var identity = await ResolveAmbient(harness, """{"region": "eu-west-1"}""");
 
-        identity.Credentials.AccessKey.Should().Be("AKIAFROMENV");
+        identity.Credentials.AccessKey.Should().Be("AKIAFROMENV000000000");
         identity.Credentials.SecretKey.Should().Be("secret-from-env");
         identity.Credentials.Token.Should().Be("session-from-env");
         identity.Region.Should().Be("us-east-2");
@@ -50,14 +50,14 @@ public class AmbientCredentialsTests
     public async Task ASharedCredentialsProfileAndItsRegionAreUsed()
     {
         using var scope = new AwsEnvironmentScope();
-        scope.WriteFile("credentials", "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = default-secret\n\n[dns]\naws_access_key_id = AKIAPROFILE\naws_secret_access_key = profile-secret\n");
+        scope.WriteFile("credentials", "[default]\naws_access_key_id = AKIADEFAULT000000000\naws_secret_access_key = default-secret\n\n[dns]\naws_access_key_id = AKIAPROFILE000000000\naws_secret_access_key = profile-secret\n");
         scope.WriteFile("config", "[profile dns]\nregion = ap-southeast-2\n");
         scope.Set("AWS_PROFILE", "dns");
         await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
 
         var identity = await ResolveAmbient(harness);
 
-        identity.Credentials.AccessKey.Should().Be("AKIAPROFILE");
+        identity.Credentials.AccessKey.Should().Be("AKIAPROFILE000000000");
         identity.Credentials.SecretKey.Should().Be("profile-secret");
         identity.Region.Should().Be("ap-southeast-2");
     }
@@ -67,7 +67,7 @@ public class AmbientCredentialsTests
     {
         using var scope = new AwsEnvironmentScope();
         scope.WriteFile("credentials", "[dns]\naws_access_key_id = AKIAWRONGPROFILE\naws_secret_access_key = wrong-secret\n");
-        var file = scope.WriteFile("mounted-credentials", "[route53]\naws_access_key_id = AKIASECTION\naws_secret_access_key = section-secret\n");
+        var file = scope.WriteFile("mounted-credentials", "[route53]\naws_access_key_id = AKIASECTION000000000\naws_secret_access_key = section-secret\n");
         scope.Set("AWS_PROFILE", "dns");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -80,7 +80,7 @@ public class AmbientCredentialsTests
 
         var identity = await ResolveAmbient(harness);
 
-        identity.Credentials.AccessKey.Should().Be("AKIASECTION");
+        identity.Credentials.AccessKey.Should().Be("AKIASECTION000000000");
         identity.Credentials.SecretKey.Should().Be("section-secret");
         identity.Region.Should().Be("eu-north-1");
     }
@@ -117,7 +117,7 @@ public class AmbientCredentialsTests
         var tokenFile = scope.WriteFile("eks-pod-identity-token", "pod-identity-authorization");
         await using var agent = await FakeHttpServer.StartAsync("fake EKS Pod Identity agent", request =>
             request is { Method: "GET", Path: "/v1/credentials" } && request.Header("authorization") == "pod-identity-authorization"
-                ? new FakeResponse(200, CredentialsJson("ASIAPODIDENTITY", "pod-identity-secret", "pod-identity-session"))
+                ? new FakeResponse(200, CredentialsJson("ASIAPODIDENTITY0", "pod-identity-secret", "pod-identity-session"))
                 : null);
         scope.Set("AWS_CONTAINER_CREDENTIALS_FULL_URI", new Uri(agent.BaseAddress, "/v1/credentials").ToString())
             .Set("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", tokenFile)
@@ -126,7 +126,7 @@ public class AmbientCredentialsTests
 
         var identity = await ResolveAmbient(harness, """{"region": "us-east-1"}""");
 
-        identity.Credentials.AccessKey.Should().Be("ASIAPODIDENTITY");
+        identity.Credentials.AccessKey.Should().Be("ASIAPODIDENTITY0");
         identity.Credentials.SecretKey.Should().Be("pod-identity-secret");
         identity.Credentials.Token.Should().Be("pod-identity-session");
         identity.Region.Should().Be("eu-west-3", "Pod Identity injects AWS_REGION, which wins over config.region");
@@ -192,7 +192,7 @@ public class AmbientCredentialsTests
     public async Task ARoleOnTopOfAmbientCredentialsIsAssumedWithThem()
     {
         using var scope = new AwsEnvironmentScope()
-            .Set("AWS_ACCESS_KEY_ID", "AKIAPODUSER")
+            .Set("AWS_ACCESS_KEY_ID", "AKIAPODUSER000000000")
             .Set("AWS_SECRET_ACCESS_KEY", "pod-user-secret")
             .Set("AWS_DEFAULT_REGION", "ca-central-1");
         await using var harness = await ChainHarness.StartAsync(sts =>
@@ -209,7 +209,7 @@ public class AmbientCredentialsTests
             Action = "AssumeRole",
             RoleArn = Role,
             RoleSessionName = "cert-manager",
-            SigningAccessKeyId = "AKIAPODUSER",
+            SigningAccessKeyId = "AKIAPODUSER000000000",
             SigningRegion = "ca-central-1",
         });
         identity.Credentials.AccessKey.Should().Be(harness.Sts.Issued.Single().AccessKeyId);

@@ -85,9 +85,9 @@ public class AwsCredentialChainTests
         harness.Kubernetes.AddSecret(Namespace, "secret-only", new Dictionary<string, string> { ["secret"] = "literal-case-secret" });
 
         var identity = await Resolve(harness,
-            """{"accessKeyID": " AKIALITERAL ", "secretAccessKeySecretRef": {"name": "secret-only", "key": "secret"}}""");
+            """{"accessKeyID": " AKIALITERAL000000000 ", "secretAccessKeySecretRef": {"name": "secret-only", "key": "secret"}}""");
 
-        identity.Credentials.AccessKey.Should().Be("AKIALITERAL");
+        identity.Credentials.AccessKey.Should().Be("AKIALITERAL000000000");
         identity.Credentials.SecretKey.Should().Be("literal-case-secret");
         identity.Region.Should().BeNull("Route53 is global; without a region it uses the standard partition");
     }
@@ -96,13 +96,13 @@ public class AwsCredentialChainTests
     public async Task KeysInTwoSecretsAreReadFromBothInTheResourceNamespace()
     {
         await using var harness = await ChainHarness.StartAsync();
-        harness.Kubernetes.AddSecret(Namespace, "ids", new Dictionary<string, string> { ["id"] = "AKIAFROMIDS" });
+        harness.Kubernetes.AddSecret(Namespace, "ids", new Dictionary<string, string> { ["id"] = "AKIAFROMIDS000000000" });
         harness.Kubernetes.AddSecret(Namespace, "secrets", new Dictionary<string, string> { ["key"] = "from-secrets" });
 
         var identity = await Resolve(harness,
             """{"accessKeyIDSecretRef": {"name": "ids", "key": "id"}, "secretAccessKeySecretRef": {"name": "secrets", "key": "key"}}""");
 
-        identity.Credentials.AccessKey.Should().Be("AKIAFROMIDS");
+        identity.Credentials.AccessKey.Should().Be("AKIAFROMIDS000000000");
         identity.Credentials.SecretKey.Should().Be("from-secrets");
         harness.Kubernetes.SecretReads.Should().BeEquivalentTo([(Namespace, "secrets"), (Namespace, "ids")]);
     }
@@ -234,10 +234,10 @@ public class AwsCredentialChainTests
         harness.Sts.AllowRole(Role);
 
         await Resolve(harness, CrossAccountConfig);
-        harness.Kubernetes.AddSecret(Namespace, "aws", new Dictionary<string, string> { ["id"] = "AKIAROTATED", ["secret"] = "rotated" });
+        harness.Kubernetes.AddSecret(Namespace, "aws", new Dictionary<string, string> { ["id"] = "AKIAROTATED000000000", ["secret"] = "rotated" });
         await Resolve(harness, CrossAccountConfig);
 
-        harness.Sts.Calls.Select(call => call.SigningAccessKeyId).Should().Equal("AKIASTATICEXAMPLE", "AKIAROTATED");
+        harness.Sts.Calls.Select(call => call.SigningAccessKeyId).Should().Equal("AKIASTATICEXAMPLE", "AKIAROTATED000000000");
     }
 
     [Fact]

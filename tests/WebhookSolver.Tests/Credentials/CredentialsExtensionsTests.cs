@@ -12,7 +12,7 @@ public class CredentialsExtensionsTests
     public async Task TheRegisteredCredentialSourceKeepsTestReplacements()
     {
         await using var api = await WebhookSolver.Testing.FakeKubernetesApi.StartAsync();
-        api.AddSecret(Namespace, "aws", new Dictionary<string, string> { ["id"] = "AKIADI", ["secret"] = "di-secret" });
+        api.AddSecret(Namespace, "aws", new Dictionary<string, string> { ["id"] = "AKIADI00000000000000", ["secret"] = "di-secret" });
         var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton(api.Client())
@@ -24,7 +24,7 @@ public class CredentialsExtensionsTests
         var identity = await provider.GetRequiredService<ICredentialSource>()
             .GetAsync(Request(config), CancellationToken.None);
 
-        identity.Credentials.AccessKey.Should().Be("AKIADI");
+        identity.Credentials.AccessKey.Should().Be("AKIADI00000000000000");
         identity.Region.Should().Be("sa-east-1");
         provider.GetRequiredService<IKubernetes>().Should().BeSameAs(services.Single(d => d.ServiceType == typeof(IKubernetes)).ImplementationInstance);
     }

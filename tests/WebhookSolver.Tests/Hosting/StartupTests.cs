@@ -103,29 +103,4 @@ public class StartupTests
     {
         (await RunAsync("--help")).Should().Be(0);
     }
-
-    [Fact]
-    public async Task ReadinessIsFalseUntilTheServingCertificateLoads()
-    {
-        using var secret = new SecretDirectory();
-        using var factory = new WebhookFactory();
-        factory.Settings["Webhook:TlsCertFile"] = Path.Combine(secret.Root, "tls.crt");
-        factory.Settings["Webhook:TlsPrivateKeyFile"] = Path.Combine(secret.Root, "tls.key");
-        factory.Settings["Webhook:CertificateReloadInterval"] = "00:00:00.050";
-        using var client = factory.CreateClient();
-
-        (await client.GetAsync("/readyz")).StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
-        (await client.GetAsync("/healthz")).StatusCode.Should().Be(HttpStatusCode.OK);
-
-        using var authority = TestCertificates.CreateAuthority("ca");
-        secret.Publish(TestCertificates.CreateLeaf(authority, "webhook", TestCertificates.ServerAuth));
-        var status = HttpStatusCode.ServiceUnavailable;
-        for (var i = 0; i < 100 && status != HttpStatusCode.OK; i++)
-        {
-            await Task.Delay(50);
-            status = (await client.GetAsync("/readyz")).StatusCode;
-        }
-
-        status.Should().Be(HttpStatusCode.OK);
-    }
 }

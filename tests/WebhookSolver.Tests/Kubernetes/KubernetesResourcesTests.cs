@@ -26,7 +26,7 @@ public class KubernetesResourcesTests
     public async Task EachKindOfFailureHasItsOwnActionableMessage()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
-        api.AddSecret("team-a", "aws", new Dictionary<string, string> { ["id"] = "AKIAEXAMPLE", ["blank"] = "  " });
+        api.AddSecret("team-a", "aws", new Dictionary<string, string> { ["id"] = "AKIAEXAMPLE000000000", ["blank"] = "  " });
         api.AddSecret("team-a", "locked", new Dictionary<string, string> { ["id"] = "x" });
         api.Forbid("get", "secrets", "team-a", "locked");
         var resources = new KubernetesResources(new KubernetesConnection(api.Client()));

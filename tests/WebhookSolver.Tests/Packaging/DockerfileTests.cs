@@ -57,6 +57,48 @@ public partial class DockerfileTests
     }
 
     [Fact]
+    public void TheSdkRunsOnTheBuildPlatformAndPublishesForTheTargetArchitecture()
+    {
+        var froms = Instructions.Select((instruction, index) => (instruction, index))
+            .Where(i => i.instruction.StartsWith("FROM ", StringComparison.Ordinal)).Select(i => i.index).ToList();
+        var build = Instructions.Skip(froms[0]).Take(froms[1] - froms[0]).ToList();
+        var from = build[0];
+
+        from.Should().Be("FROM --platform=$BUILDPLATFORM ${SDK_IMAGE} AS build", "a multi-arch build must not run the SDK under emulation");
+        build.Should().Contain("ARG TARGETARCH");
+        build.Should().Contain(i => i.StartsWith("RUN dotnet restore ", StringComparison.Ordinal) && i.EndsWith(" -a \"$TARGETARCH\"", StringComparison.Ordinal),
+            "the restore layer restores for the architecture the publish targets");
+        build.Should().Contain("RUN bash build/publish.sh /app -a \"$TARGETARCH\"");
+        ChartFiles.ReadRepoFile("build/publish.sh").Should().Contain("\"$@\"", "publish.sh passes -a on to dotnet publish");
+    }
+
+    [Fact]
+    public void TheImageBuildAppliesTheRepositorysStyleRules()
+    {
+        var copies = Instructions.Where(i => i.StartsWith("COPY ", StringComparison.Ordinal) && !i.Contains("--from", StringComparison.Ordinal)).ToList();
+
+        copies.Should().Contain(i => i.Split(' ').Contains(".editorconfig"), "the build treats .editorconfig's style rules as errors");
+        copies.Should().Contain(i => i.Split(' ').Contains("Directory.Build.props"));
+        ChartFiles.ReadRepoFile(".dockerignore").Split('\n').Should().NotContain(line => line.Trim() == ".editorconfig" || line.Trim() == ".*");
+    }
+
+    [Fact]
+    public void TheReadmesDockerRunExampleMountsAwsFilesWhereTheImagesUserLooksForThem()
+    {
+        var home = FinalStage.Where(i => i.StartsWith("ENV ", StringComparison.Ordinal)).SelectMany(i => i[4..].Split(' '))
+            .Single(pair => pair.StartsWith("HOME=", StringComparison.Ordinal))["HOME=".Length..];
+        var examples = DockerRun().Matches(ChartFiles.ReadRepoFile("README.md")).Select(m => m.Value.Replace("\\\n", " ", StringComparison.Ordinal)).ToList();
+
+        var mounting = examples.Where(e => e.Contains("~/.aws:", StringComparison.Ordinal)).ToList();
+        mounting.Should().NotBeEmpty();
+        foreach (var example in mounting)
+        {
+            example.Should().Contain($"~/.aws:{home}/.aws:ro", "the SDK reads $HOME/.aws, and the image's user (65532, no passwd entry) has HOME set by the image");
+            example.Should().Contain("--user \"$(id -u):$(id -g)\"", "~/.aws/credentials is readable by its owner only (0600), so the container runs as that owner");
+        }
+    }
+
+    [Fact]
     public void TheImagePublishesWithTheSameScriptCiRuns()
     {
         Instructions.Should().Contain("RUN bash build/publish.sh /app -a \"$TARGETARCH\"");
@@ -88,6 +130,9 @@ public partial class DockerfileTests
             CommandLine.Flags.Single(f => f.Name == "secure-port").Default,
             CommandLine.Flags.Single(f => f.Name == "metrics-port").Default);
     }
+
+    [GeneratedRegex(@"docker run (?:[^\n]*\\\n)*[^\n]*")]
+    private static partial Regex DockerRun();
 
     [GeneratedRegex(@"^ARG (?<name>\w+_IMAGE)=(?<image>\S+)$", RegexOptions.Multiline)]
     private static partial Regex BaseImageArgument();

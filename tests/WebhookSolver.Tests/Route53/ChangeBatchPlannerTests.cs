@@ -5,7 +5,8 @@ namespace WebhookSolver.Tests.Route53;
 /// <summary>How intents become Route53 batches: folded per name with the single-challenge rules, packed within Route53's limits.</summary>
 public sealed class ChangeBatchPlannerTests
 {
-    private static ChangeIntent Present(string name, string key, string cohort = "") => new(name, key, present: true, CancellationToken.None) { Cohort = cohort };
+    private static ChangeIntent Present(string name, string key, SplitGroup? group = null) =>
+        new(name, key, present: true, CancellationToken.None) { Group = group ?? SplitGroup.All };
 
     private static ChangeIntent CleanUp(string name, string key) => new(name, key, present: false, CancellationToken.None);
 
@@ -85,11 +86,35 @@ public sealed class ChangeBatchPlannerTests
     }
 
     [Fact]
-    public void IntentsOfDifferentCohortsNeverShareABatch()
+    public void IntentsOfDifferentSplitGroupsNeverShareABatch()
     {
-        var plan = ChangeBatchPlanner.Plan([Present("_acme-challenge.a.example.com.", "a", "a"), Present("_acme-challenge.b.example.com.", "b", "b")], Read());
+        var plan = ChangeBatchPlanner.Plan(
+            [Present("_acme-challenge.a.example.com.", "a", SplitGroup.All.Split(0)), Present("_acme-challenge.b.example.com.", "b", SplitGroup.All.Split(1)),
+             Present("_acme-challenge.c.example.com.", "c", SplitGroup.All.Split(1))],
+            Read());
 
         plan.Batches.Should().HaveCount(2);
+        plan.Batches.Select(b => b.Names.Count).Should().BeEquivalentTo([1, 2], "equal parts of one split share a batch");
+    }
+
+    [Fact]
+    public void AKeyThatCannotBeWrittenAsXmlIsRefusedAloneAndItsNeighboursArePlanned()
+    {
+        var plan = ChangeBatchPlanner.Plan([Present("_acme-challenge.a.example.com.", "badkey"), Present("_acme-challenge.b.example.com.", "b")], Read());
+
+        plan.Refused.Should().ContainSingle().Which.Error.Message.Should().Be(
+            "the challenge key or record name contains characters that cannot be written in a Route53 request (control characters); nothing was changed");
+        plan.Batches.Should().ContainSingle().Which.Names.Should().ContainSingle().Which.Name.Should().Be("_acme-challenge.b.example.com.");
+    }
+
+    [Fact]
+    public void APlannedNameKnowsTheSetsItHoldsOnceTheBatchIsApplied()
+    {
+        var read = new ResourceRecordSet("_acme-challenge.example.com.", "TXT", 300, ["\"foreign\""]);
+
+        var name = ChangeBatchPlanner.Plan([Present(read.Name, "a")], Read(read)).Batches.Single().Names.Single();
+
+        name.After.Should().Equal(read with { Values = ["\"foreign\"", "\"a\""] });
     }
 
     [Theory]

@@ -101,7 +101,7 @@ public sealed class Route53ClientTests
                 zone = "ZMISSING";
                 break;
             case "UnknownKey":
-                identity = new AwsIdentity(new ImmutableCredentials("AKIDUNKNOWN", "x", null), null);
+                identity = new AwsIdentity(new ImmutableCredentials("AKIDUNKNOWN000000000", "x", null), null);
                 break;
             case "WrongSecret":
                 identity = new AwsIdentity(new ImmutableCredentials(Route53Harness.AccessKey, "wrong", null), null);
