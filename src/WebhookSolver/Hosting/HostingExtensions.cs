@@ -61,14 +61,16 @@ internal static class HostingExtensions
         else
         {
             // JSON escapes control characters itself; the text format escapes them in EscapingConsoleFormatter.
-            builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName)
-                .AddConsoleFormatter<EscapingConsoleFormatter, SimpleConsoleFormatterOptions>(console =>
-                {
-                    console.IncludeScopes = true;
-                    console.SingleLine = true;
-                    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                    console.UseUtcTimestamp = true;
-                });
+            // Registered directly, as the JSON formatter is: its options are set here, not bound from configuration.
+            builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName);
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, EscapingConsoleFormatter>());
+            builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
+            {
+                console.IncludeScopes = true;
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
         }
 
         builder.Services.AddSingleton<ServingCertificate>();
