@@ -29,6 +29,7 @@ internal static class KubernetesExtensions
     /// </summary>
     public static IServiceCollection AddReplicaLeases(this IServiceCollection services)
     {
+        services.AddKubernetesClient();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReplicaLeaseOptions>()
             .BindConfigurationWithDurations(ReplicaLeaseOptions.Section)

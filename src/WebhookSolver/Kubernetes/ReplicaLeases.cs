@@ -21,7 +21,7 @@ internal sealed partial class ReplicaLeases(
     ReplicaMembership membership,
     IOptions<ReplicaLeaseOptions> options,
     IOptions<ReplicaDeploymentOptions> deployment,
-    IServiceProvider services,
+    KubernetesConnection kubernetes,
     ReplicaMetrics metrics,
     TimeProvider time,
     ILogger<ReplicaLeases> logger) : BackgroundService
@@ -67,8 +67,8 @@ internal sealed partial class ReplicaLeases(
 
         try
         {
-            // Resolved here, not injected: without a cluster or --kubeconfig the client cannot be made.
-            _client = services.GetRequiredService<IKubernetes>();
+            // Made here, not at construction: without a cluster or --kubeconfig the client cannot be made.
+            _client = kubernetes.Client;
         }
         catch (KubernetesUnavailableException e)
         {
