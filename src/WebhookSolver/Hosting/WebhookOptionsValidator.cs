@@ -58,7 +58,8 @@ internal sealed partial class WebhookOptionsValidator : IValidateOptions<Webhook
         }
         else if (!hasCert && !options.Local)
         {
-            failures.Add("--tls-cert-file and --tls-private-key-file are required outside --local (mount the serving certificate Secret and point both flags at it)");
+            failures.Add("--tls-cert-file and --tls-private-key-file are required outside --local (mount the serving certificate " +
+                "Secret and point both flags at it)");
         }
 
         if (!string.IsNullOrWhiteSpace(options.Kubeconfig) && !File.Exists(options.Kubeconfig))
