@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests;
 
