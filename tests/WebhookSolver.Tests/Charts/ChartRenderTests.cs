@@ -25,7 +25,11 @@ public class ChartRenderTests
           apiServerPeers: [{ipBlock: {cidr: 10.0.0.0/16}}]
         metrics:
           serviceMonitor: {enabled: true, interval: 15s, labels: {release: kube-prometheus-stack}}
-          prometheusRule: {enabled: true, labels: {release: kube-prometheus-stack}, alertLabels: {team: platform}, runbookBaseURL: https://docs.example.com/alerts.md}
+          prometheusRule:
+            enabled: true
+            labels: {release: kube-prometheus-stack}
+            alertLabels: {team: platform}
+            runbookBaseURL: https://docs.example.com/alerts.md
           dashboard: {enabled: true, annotations: {grafana_folder: cert-manager}}
         rbac:
           secrets:
@@ -48,7 +52,11 @@ public class ChartRenderTests
         podAnnotations: {example.com/owner: platform}
         priorityClassName: system-cluster-critical
         tolerations: [{key: dedicated, operator: Exists}]
-        topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app.kubernetes.io/name: cert-manager-webhook-route53}}}]
+        topologySpreadConstraints:
+          - maxSkew: 1
+            topologyKey: topology.kubernetes.io/zone
+            whenUnsatisfiable: ScheduleAnyway
+            labelSelector: {matchLabels: {app.kubernetes.io/name: cert-manager-webhook-route53}}
         podDisruptionBudget: {minAvailable: 1}
         logFormat: json
         route53: {assumedReplicas: 5}

@@ -34,7 +34,8 @@ public class Route53ConfigDecoderTests
     public void ServiceAccountReferenceKeepsItsAudiences()
     {
         var config = Route53ConfigDecoder.Decode(Json("""
-            {"role": "arn:aws:iam::111111111111:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "extra"]}}}}
+            {"role": "arn:aws:iam::111111111111:role/r",
+             "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "extra"]}}}}
             """));
 
         config.Auth!.Kubernetes!.ServiceAccountRef!.Name.Should().Be("dns");
