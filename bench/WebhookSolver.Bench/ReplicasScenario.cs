@@ -94,7 +94,7 @@ internal sealed class ReplicasScenario(BenchOptions options, string serverAssemb
             var lost = present.Done.Count(c => !route53.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
             log.WriteLine($"[replicas: {count}] Present: {present.Succeeded}/{present.Challenges} " +
                 $"in {present.Wall.TotalSeconds:0.0}s, {throttle.Arrivals.Count} Route53 calls, {throttle.Throttled} throttled, {present.FailedAttempts} " +
-                    $"failed attempts ({ChallengeLoad.Describe(present.Failures)})");
+                $"failed attempts ({ChallengeLoad.Describe(present.Failures)})");
             var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency: 0, options.TimeCap);
             var leftovers = challenges.Sum(c => route53.TxtTexts(c.ZoneId, c.Fqdn).Count);
             log.WriteLine($"[replicas: {count}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} " +

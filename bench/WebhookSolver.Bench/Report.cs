@@ -93,7 +93,7 @@ internal static class Report
         output.WriteLine();
         output.WriteLine(Invariant($"Throttled Route53: {options.Challenges} concurrent challenges over {options.Zones} zones; fake Route53 ") +
             Invariant($"allows {options.Rate:0.##} req/s (burst {options.Burst}) and answers Throttling beyond; a change is INSYNC ") +
-                Invariant($"after {options.InsyncDelay.TotalSeconds:0.#}s"));
+            Invariant($"after {options.InsyncDelay.TotalSeconds:0.#}s"));
         output.WriteLine("  coalesced: server defaults");
         output.WriteLine($"  baseline:  cert-manager's built-in strategy, one call per challenge: {string.Join(' ', baselineFlags)}");
         output.WriteLine();

@@ -171,7 +171,7 @@ public class AmbientCredentialsTests
         failure.Message.Should().Be(
             "ambient credentials are allowed but the webhook's pod has none: tried environment variables, shared files (none), IRSA, " +
             "EKS Pod Identity, instance metadata (off: AWS_EC2_METADATA_DISABLED=true). Give the webhook's ServiceAccount an IAM role " +
-                "with IRSA or EKS Pod Identity");
+            "with IRSA or EKS Pod Identity");
         failure.Message.Length.Should().BeLessThanOrEqualTo(300);
     }
 

@@ -154,19 +154,19 @@ public sealed class Route53ClientTests
         {
             "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>InvalidChangeBatch</Code><Message>[Tried " +
                 "to create resource record set [name='a.example.com.', type='TXT'] but it already " +
-                    "exists]</Message></Error><RequestId>r3</RequestId></ErrorResponse>",
+                "exists]</Message></Error><RequestId>r3</RequestId></ErrorResponse>",
             "InvalidChangeBatch", "AlreadyExists", false
         },
         {
             "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>InvalidChangeBatch</Code><Message>[RRSet " +
                 "with DNS name a.example.com., type TXT, SetIdentifier \"x\" cannot be created because a non multivalue answer rrset exists with the same " +
-                    "name and type.]</Message></Error></ErrorResponse>",
+                "name and type.]</Message></Error></ErrorResponse>",
             "InvalidChangeBatch", "ShapeChanged", false
         },
         {
             "<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to create resource record set " +
                 "[name='a.example.com.', type='TXT'] but it already exists</Message><Message>RRSet with DNS name b.example.org. is not permitted in zone " +
-                    "example.com.</Message></Messages></InvalidChangeBatch>",
+                "example.com.</Message></Messages></InvalidChangeBatch>",
             "InvalidChangeBatch", "None", false
         },
     };
