@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# Runs the image's publish step (build/publish.sh, the same command the Dockerfile runs) and starts the
-# published app, so a broken publish fails CI although no container engine runs here.
+# Runs the image's publish step (build/publish.sh, the same command the Dockerfile runs: a Native AOT executable),
+# then starts the published executable and measures it (build/measure.sh: start-up, idle RSS, the served OpenAPI
+# document, and the benchmark's overhead scenario against it), so a broken publish fails CI although no container
+# engine runs here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 grep -q '^RUN bash build/publish.sh /app -a "$TARGETARCH"$' Dockerfile || { echo "Dockerfile no longer publishes with build/publish.sh"; exit 1; }
 
+# clang, llvm and zlib's headers, as the Dockerfile's build stage installs them.
 out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-bash build/publish.sh "$out" > "$out.log" 2>&1 || { cat "$out.log"; rm -f "$out.log"; exit 1; }
-rm -f "$out.log"
+trap 'rm -rf "$out" "$out.log"' EXIT
+bash build/aot-prerequisites.sh > "$out.log" 2>&1 || { cat "$out.log"; echo "installing the Native AOT toolchain failed"; exit 1; }
 
-for file in WebhookSolver.dll WebhookSolver.runtimeconfig.json WebhookSolver.deps.json; do
-  [ -f "$out/$file" ] || { echo "publish output lacks $file"; exit 1; }
-done
+began=$SECONDS
+bash build/publish.sh "$out" > "$out.log" 2>&1 || { cat "$out.log"; exit 1; }
+echo "Native AOT publish took $((SECONDS - began)) s"
 
+[ -x "$out/WebhookSolver" ] || { echo "publish output lacks the WebhookSolver executable"; exit 1; }
 # The image's entrypoint, run as the image runs it.
-if ! usage=$(dotnet "$out/WebhookSolver.dll" --help); then
-  echo "the published app does not start"; exit 1
+if ! usage=$("$out/WebhookSolver" --help); then
+  echo "the published executable does not start"; exit 1
 fi
-grep -q -- '--secure-port' <<<"$usage" || { echo "the published app's --help lacks --secure-port"; exit 1; }
+grep -q -- '--secure-port' <<<"$usage" || { echo "the published executable's --help lacks --secure-port"; exit 1; }
 
-echo "publish ok: $(du -sh "$out" | cut -f1) published output"
+began=$SECONDS
+bash build/measure.sh "$out"
+echo "measuring took $((SECONDS - began)) s"
+echo "publish ok"

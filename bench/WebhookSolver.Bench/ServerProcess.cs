@@ -6,8 +6,9 @@ using WebhookSolver.Testing;
 namespace WebhookSolver.Bench;
 
 /// <summary>
-/// The webhook server under test, as a separate process started with <c>dotnet WebhookSolver.dll --local</c>, so that
-/// its memory and CPU are its own and every request crosses real HTTPS.
+/// The webhook server under test, as a separate process started with <c>dotnet WebhookSolver.dll --local</c> (or the
+/// published Native AOT executable, <c>WebhookSolver --local</c>), so that its memory and CPU are its own and every
+/// request crosses real HTTPS.
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
@@ -54,7 +55,7 @@ internal sealed class ServerProcess : IAsyncDisposable
         };
         return candidates.FirstOrDefault(path => path is not null && File.Exists(path))
             ?? throw new InvalidOperationException(
-                "WebhookSolver.dll not found: build the solution (dotnet build -c Release WebhookSolver.sln) or pass --server <path to WebhookSolver.dll>");
+                "WebhookSolver.dll not found: build the solution (dotnet build -c Release WebhookSolver.sln) or pass --server <path to WebhookSolver.dll or to the executable build/publish.sh makes>");
     }
 
     /// <summary>Starts the server with <paramref name="flags"/> against <paramref name="route53"/> and waits until it answers.</summary>
@@ -64,14 +65,20 @@ internal sealed class ServerProcess : IAsyncDisposable
         string assembly, Uri route53, IEnumerable<string> flags, HttpClient http, bool local = true, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = Ports.Free();
-        var start = new ProcessStartInfo("dotnet")
+        // An assembly runs under dotnet; anything else is the published executable and runs as it is.
+        var managed = assembly.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(managed ? "dotnet" : Path.GetFullPath(assembly))
         {
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
+            WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(assembly))!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(assembly);
+        if (managed)
+        {
+            start.ArgumentList.Add(assembly);
+        }
+
         foreach (var arg in (local ? ["--local"] : Array.Empty<string>()).Concat(
                  [
                      "--secure-port", port.ToString(CultureInfo.InvariantCulture), "--metrics-port", "0",
@@ -98,7 +105,7 @@ internal sealed class ServerProcess : IAsyncDisposable
             start.Environment[name] = value;
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => StopQuietly(process);
         var server = new ServerProcess(process, new Uri($"https://127.0.0.1:{port}/"));
         var ready = Stopwatch.StartNew();

@@ -19,7 +19,6 @@ internal static partial class ChallengeEndpoints
 
     public static IServiceCollection AddChallenges(this IServiceCollection services)
     {
-        services.AddEndpointsApiExplorer();
         services.AddOptions<ChallengeOptions>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
@@ -41,7 +40,9 @@ internal static partial class ChallengeEndpoints
             .Produces<KubernetesStatus>(StatusCodes.Status400BadRequest)
             .Produces<KubernetesStatus>(StatusCodes.Status413PayloadTooLarge);
         app.MapMethodNotAllowed(path, OtherVerbs, "create");
-        app.MapFallback("{**path}", () => NotFound()).ExcludeFromDescription();
+        // Every other path, with the lowest priority, as MapFallback does; mapped as a plain catch-all route so that
+        // paths that look like file names (a group name has dots: /apis/other.example.com) are answered too.
+        app.Map("{**path}", () => NotFound()).WithOrder(int.MaxValue).WithDisplayName("Fallback").ExcludeFromDescription();
         return app;
     }
 

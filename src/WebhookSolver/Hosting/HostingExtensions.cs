@@ -21,7 +21,7 @@ internal static class HostingExtensions
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddOptions<WebhookOptions>()
-            .BindWithDurations(builder.Configuration.GetSection(WebhookOptions.Section))
+            .BindWithDurations(builder.Configuration.GetSection(WebhookOptions.Section), static (section, options) => section.Bind(options))
             .Configure<IConfiguration>((options, configuration) => options.GroupName ??= configuration["GROUP_NAME"])
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<WebhookOptions>, WebhookOptionsValidator>();
@@ -59,20 +59,24 @@ internal static class HostingExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (builder.Configuration[$"{WebhookOptions.Section}:LogFormat"] == "json")
         {
-            builder.Logging.AddConsole(console => console.FormatterName = JsonLogFormatter.FormatterName)
-                .AddConsoleFormatter<JsonLogFormatter, ConsoleFormatterOptions>();
+            // Registered directly rather than with AddConsoleFormatter, which would also bind formatter options from
+            // configuration by reflection: this formatter has no options.
+            builder.Logging.AddConsole(console => console.FormatterName = JsonLogFormatter.FormatterName);
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, JsonLogFormatter>());
         }
         else
         {
             // JSON escapes control characters itself; the text format escapes them in EscapingConsoleFormatter.
-            builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName)
-                .AddConsoleFormatter<EscapingConsoleFormatter, SimpleConsoleFormatterOptions>(console =>
-                {
-                    console.IncludeScopes = true;
-                    console.SingleLine = true;
-                    console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
-                    console.UseUtcTimestamp = true;
-                });
+            // Registered directly, as the JSON formatter is: its options are set here, not bound from configuration.
+            builder.Logging.AddConsole(console => console.FormatterName = EscapingConsoleFormatter.FormatterName);
+            builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ConsoleFormatter, EscapingConsoleFormatter>());
+            builder.Services.Configure<SimpleConsoleFormatterOptions>(console =>
+            {
+                console.IncludeScopes = true;
+                console.SingleLine = true;
+                console.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                console.UseUtcTimestamp = true;
+            });
         }
 
         builder.Services.AddSingleton<ServingCertificate>();
@@ -107,7 +111,7 @@ internal static class HostingExtensions
         kestrel.Limits.MaxRequestHeaderCount = 64;
         kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
         kestrel.Limits.MaxRequestLineSize = 8 * 1024;
-        kestrel.Listen(options.EffectiveBindAddress, options.SecurePort, listen =>
+        kestrel.Listen(options.EffectiveBindAddress(), options.SecurePort, listen =>
         {
             listen.Protocols = HttpProtocols.Http1AndHttp2;
             // Runs before TLS: the handshake below (and its validation callback) happens within this connection's flow.
@@ -136,7 +140,7 @@ internal static class HostingExtensions
 
         if (metrics.Port > 0)
         {
-            kestrel.Listen(options.EffectiveBindAddress, metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
+            kestrel.Listen(options.EffectiveBindAddress(), metrics.Port, listen => listen.Protocols = HttpProtocols.Http1);
         }
     }
 

@@ -28,6 +28,7 @@ internal sealed class WebhookOptions
     /// <summary>The group name in force: in local mode a default stands in for a missing one.</summary>
     public string EffectiveGroupName => string.IsNullOrWhiteSpace(GroupName) && Local ? LocalGroupName : GroupName ?? "";
 
-    public IPAddress EffectiveBindAddress =>
+    /// <summary>The address to listen on (a method, not a property: configuration binding leaves it alone).</summary>
+    public IPAddress EffectiveBindAddress() =>
         BindAddress is { Length: > 0 } address ? IPAddress.Parse(address) : Local ? IPAddress.Loopback : IPAddress.Any;
 }

@@ -32,7 +32,7 @@ internal static class KubernetesExtensions
         services.AddKubernetesClient();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReplicaLeaseOptions>()
-            .BindConfigurationWithDurations(ReplicaLeaseOptions.Section)
+            .BindConfigurationWithDurations(ReplicaLeaseOptions.Section, static (section, options) => section.Bind(options))
             .Configure<IConfiguration>((options, configuration) =>
             {
                 options.PodName ??= configuration["POD_NAME"];

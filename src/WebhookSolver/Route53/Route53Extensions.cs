@@ -13,7 +13,7 @@ internal static class Route53Extensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddDefaultAWSOptions(_ => configuration.GetAWSOptions(), ServiceLifetime.Singleton);
         services.AddOptions<Route53Options>()
-            .BindWithDurations(configuration.GetSection(Route53Options.Section))
+            .BindWithDurations(configuration.GetSection(Route53Options.Section), static (section, options) => section.Bind(options))
             // The AWS SDKs' endpoint overrides, service-specific first, with the AWS section's ServiceURL (AWSOptions,
             // one URL for every AWS service) before the SDKs' global variable; configuration includes the environment.
             .PostConfigure<AWSOptions>((options, aws) => options.Endpoint = FirstSet(

@@ -10,7 +10,7 @@ internal static class SecurityExtensions
     public static IServiceCollection AddWebhookSecurity(this IServiceCollection services)
     {
         services.AddOptions<WebhookSecurityOptions>()
-            .BindConfigurationWithDurations(WebhookSecurityOptions.Section)
+            .BindConfigurationWithDurations(WebhookSecurityOptions.Section, static (section, options) => section.Bind(options))
             .Validate(o => o.AuthorizationCacheTtl >= TimeSpan.Zero, "--authorization-cache-ttl must not be negative (0 disables the cache)")
             .Validate(o => o.TrustReloadInterval > TimeSpan.Zero, "Authentication:TrustReloadInterval must be positive")
             .ValidateOnStart();

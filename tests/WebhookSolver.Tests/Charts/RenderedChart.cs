@@ -1,5 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
+using YamlDotNet.Serialization;
 
 namespace WebhookSolver.Tests.Charts;
 
@@ -51,18 +54,59 @@ internal sealed class RenderedChart
     /// <summary>Reads rendered manifests strictly; an apiVersion/kind without a model is an error too.</summary>
     public static RenderedChart Read(string release, string @namespace, string manifests)
     {
+        var objects = new List<object>();
         foreach (var document in ChartFiles.Documents(manifests))
         {
-            var head = KubernetesYaml.Deserialize<KubernetesObject>(document);
-            if (head is null)
+            var json = YamlAsJson(document);
+            if (json is null)
             {
                 continue;
             }
 
-            Kinds.Should().ContainKey($"{head.ApiVersion}/{head.Kind}", "every rendered kind has a model to be read into");
+            var head = JsonSerializer.Deserialize<KubernetesObject>(json, Lenient)!;
+            var key = $"{head.ApiVersion}/{head.Kind}";
+            Kinds.Should().ContainKey(key, "every rendered kind has a model to be read into");
+            objects.Add(JsonSerializer.Deserialize(json, Kinds[key], Strict)!);
         }
 
-        return new RenderedChart(release, @namespace, KubernetesYaml.LoadAllFromString(manifests, Kinds.ToDictionary(), strict: true));
+        return new RenderedChart(release, @namespace, objects);
+    }
+
+    /// <summary>The model's fields and nothing else, as the API server's strict field validation reads a manifest.</summary>
+    private static readonly JsonSerializerOptions Strict = new()
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        Converters = { new IntOrStringConverter(), new QuantityConverter() },
+    };
+
+    private static readonly JsonSerializerOptions Lenient = new();
+
+    /// <summary>
+    /// One YAML document as JSON, with YAML's own scalar types (an unquoted 8443 is a number, a quoted one a
+    /// string); null for an empty document.
+    /// </summary>
+    private static string? YamlAsJson(string document)
+    {
+        var graph = new DeserializerBuilder().WithAttemptingUnquotedStringTypeDeserialization().Build().Deserialize(new StringReader(document));
+        return graph is null ? null : new SerializerBuilder().JsonCompatible().Build().Serialize(graph);
+    }
+
+    /// <summary>A port or percentage: a JSON number or string.</summary>
+    private sealed class IntOrStringConverter : JsonConverter<IntOrString>
+    {
+        public override IntOrString Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Number ? (IntOrString)reader.GetInt32() : (IntOrString)reader.GetString()!;
+
+        public override void Write(Utf8JsonWriter writer, IntOrString value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
+    }
+
+    /// <summary>A resource quantity (<c>128Mi</c>, <c>0.5</c>): a JSON string or number.</summary>
+    private sealed class QuantityConverter : JsonConverter<ResourceQuantity>
+    {
+        public override ResourceQuantity Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            new(reader.TokenType == JsonTokenType.Number ? reader.GetDouble().ToString(System.Globalization.CultureInfo.InvariantCulture) : reader.GetString());
+
+        public override void Write(Utf8JsonWriter writer, ResourceQuantity value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
     }
 
     public IEnumerable<T> All<T>() => Objects.OfType<T>();

@@ -93,7 +93,7 @@ public class StartupTests
     {
         var options = new WebhookOptions { Local = true };
 
-        options.EffectiveBindAddress.Should().Be(IPAddress.Loopback);
+        options.EffectiveBindAddress().Should().Be(IPAddress.Loopback);
         options.EffectiveGroupName.Should().Be("acme.example.com");
         new WebhookOptionsValidator().Validate(null, options).Succeeded.Should().BeTrue();
     }

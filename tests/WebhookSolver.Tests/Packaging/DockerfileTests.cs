@@ -30,7 +30,8 @@ public partial class DockerfileTests
         images.Keys.Should().BeEquivalentTo("SDK_IMAGE", "RUNTIME_IMAGE");
         images.Values.Should().OnlyContain(image => FixedVersionTag().IsMatch(image), "floating tags such as 10.0 or latest change under a release");
         images["SDK_IMAGE"].Should().StartWith("mcr.microsoft.com/dotnet/sdk:");
-        images["RUNTIME_IMAGE"].Should().StartWith("mcr.microsoft.com/dotnet/aspnet:").And.Contain("chiseled");
+        images["RUNTIME_IMAGE"].Should().StartWith("mcr.microsoft.com/dotnet/runtime-deps:", "a Native AOT executable needs no .NET runtime")
+            .And.Contain("chiseled");
     }
 
     [Fact]
@@ -46,10 +47,12 @@ public partial class DockerfileTests
     }
 
     [Fact]
-    public void TheEntrypointRunsThePublishedAssemblyInExecForm()
+    public void TheEntrypointRunsThePublishedExecutableInExecForm()
     {
-        FinalStage.Should().Contain("ENTRYPOINT [\"dotnet\", \"/app/WebhookSolver.dll\"]");
-        ChartFiles.ReadRepoFile("src/WebhookSolver/WebhookSolver.csproj").Should().Contain("<AssemblyName>WebhookSolver</AssemblyName>");
+        FinalStage.Should().Contain("ENTRYPOINT [\"/app/WebhookSolver\"]");
+        var project = ChartFiles.ReadRepoFile("src/WebhookSolver/WebhookSolver.csproj");
+        project.Should().Contain("<AssemblyName>WebhookSolver</AssemblyName>");
+        project.Should().Contain("<PublishAot>true</PublishAot>", "the entrypoint is the Native AOT executable, not an assembly for dotnet");
         FinalStage.Should().Contain("COPY --from=build /app ./");
     }
 
@@ -101,6 +104,21 @@ public partial class DockerfileTests
         Instructions.Should().Contain("RUN bash build/publish.sh /app -a \"$TARGETARCH\"");
         ChartFiles.ReadRepoFile("build/publish.sh").Should().Contain("dotnet publish src/WebhookSolver/WebhookSolver.csproj");
         ChartFiles.ReadRepoFile(".ci/checks/publish.sh").Should().Contain("bash build/publish.sh \"$out\"");
+    }
+
+    [Fact]
+    public void TheBuildStageAndCiInstallTheNativeToolchainWithTheSameScript()
+    {
+        var build = Instructions.Take(Instructions.ToList().FindLastIndex(i => i.StartsWith("FROM ", StringComparison.Ordinal))).ToList();
+        var install = build.FindIndex(i => i.StartsWith("RUN bash build/aot-prerequisites.sh \"$TARGETARCH\"", StringComparison.Ordinal));
+        install.Should().BePositive("Native AOT links with clang, which the SDK image lacks");
+        install.Should().BeLessThan(build.FindIndex(i => i.StartsWith("RUN bash build/publish.sh", StringComparison.Ordinal)));
+        build.Should().Contain("COPY build/aot-prerequisites.sh build/");
+
+        var script = ChartFiles.ReadRepoFile("build/aot-prerequisites.sh");
+        script.Should().Contain("packages=(clang llvm zlib1g-dev)");
+        script.Should().Contain("\"zlib1g-dev:arm64\"", "an arm64 image cross-compiled on amd64 links against arm64's zlib");
+        ChartFiles.ReadRepoFile(".ci/checks/publish.sh").Should().Contain("bash build/aot-prerequisites.sh");
     }
 
     [Fact]
