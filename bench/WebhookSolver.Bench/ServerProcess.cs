@@ -12,7 +12,7 @@ namespace WebhookSolver.Bench;
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
-    public const string AccessKey = "AKIDBENCHMARK";
+    public const string AccessKey = "AKIDBENCHMARK0000000";
     public const string SecretKey = "bench-secret-key";
     private const int KeptLines = 40;
 
