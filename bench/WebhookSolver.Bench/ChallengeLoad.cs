@@ -124,7 +124,8 @@ internal sealed class ChallengeLoad(HttpClient http, IReadOnlyList<Uri> solverUr
         while (await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(15))) != all)
         {
             await progress.WriteLineAsync(
-                $"    {action}: {Volatile.Read(ref succeeded)}/{challenges.Count} succeeded after {wall.Elapsed.TotalSeconds:0}s, {Volatile.Read(ref failed)} failed calls ({Describe(failures)})");
+                $"    {action}: {Volatile.Read(ref succeeded)}/{challenges.Count} succeeded " +
+                    $"after {wall.Elapsed.TotalSeconds:0}s, {Volatile.Read(ref failed)} failed calls ({Describe(failures)})");
         }
 
         await all;

@@ -24,7 +24,8 @@ using var handler = new SocketsHttpHandler
 {
     // The server in --local mode serves a self-signed certificate made at start-up: its chain cannot be trusted,
     // but it must still name 127.0.0.1.
-    SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificate is not null && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None },
+    SslOptions = { RemoteCertificateValidationCallback = (_, certificate, _, errors) => certificate is not null
+        && (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) == SslPolicyErrors.None },
     MaxConnectionsPerServer = int.MaxValue,
     PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
 };

@@ -50,7 +50,8 @@ internal sealed class ReplicasScenario(BenchOptions options, string serverAssemb
 
     private async Task<ReplicasResult> RunAsync(int count)
     {
-        log.WriteLine(Invariant($"[replicas: {count}] {options.Challenges} challenges over {options.Zones} zones, round-robin; deployment budget {options.BudgetRate:0.##} req/s burst {options.BudgetBurst}; fake Route53 at {options.Rate:0.##} req/s burst {options.Burst}"));
+        log.WriteLine(Invariant($"[replicas: {count}] {options.Challenges} challenges over {options.Zones} zones, round-robin; deployment ") +
+            Invariant($"budget {options.BudgetRate:0.##} req/s burst {options.BudgetBurst}; fake Route53 at {options.Rate:0.##} req/s burst {options.Burst}"));
         var leases = new FakeLeases();
         var reviews = FakeKubernetesAuthorization.Unserved();
         reviews.Policy = _ => (true, "");
@@ -91,10 +92,13 @@ internal sealed class ReplicasScenario(BenchOptions options, string serverAssemb
 
             var present = await load.RunAsync(challenges, "Present", concurrency: 0, options.TimeCap);
             var lost = present.Done.Count(c => !route53.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
-            log.WriteLine($"[replicas: {count}] Present: {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.0}s, {throttle.Arrivals.Count} Route53 calls, {throttle.Throttled} throttled, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
+            log.WriteLine($"[replicas: {count}] Present: {present.Succeeded}/{present.Challenges} " +
+                $"in {present.Wall.TotalSeconds:0.0}s, {throttle.Arrivals.Count} Route53 calls, {throttle.Throttled} throttled, {present.FailedAttempts} " +
+                $"failed attempts ({ChallengeLoad.Describe(present.Failures)})");
             var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency: 0, options.TimeCap);
             var leftovers = challenges.Sum(c => route53.TxtTexts(c.ZoneId, c.Fqdn).Count);
-            log.WriteLine($"[replicas: {count}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} in {cleanUp.Wall.TotalSeconds:0.0}s, {throttle.Arrivals.Count} Route53 calls in all, {throttle.Throttled} throttled");
+            log.WriteLine($"[replicas: {count}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} " +
+                $"in {cleanUp.Wall.TotalSeconds:0.0}s, {throttle.Arrivals.Count} Route53 calls in all, {throttle.Throttled} throttled");
 
             var arrivals = throttle.Arrivals;
             return new ReplicasResult(count, TokenBucket.SmallestBurst(arrivals, options.BudgetRate), TokenBucket.Busiest(arrivals, TimeSpan.FromSeconds(1)),
@@ -134,7 +138,8 @@ internal sealed class ReplicasScenario(BenchOptions options, string serverAssemb
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new InvalidOperationException($"the server on metrics port {port} did not count {count} replicas within 60s:{Environment.NewLine}{server.Tail}");
+                    throw new InvalidOperationException($"the server on metrics port {port} did not count {count} replicas within " +
+                        $"60s:{Environment.NewLine}{server.Tail}");
                 }
 
                 await Task.Delay(200);

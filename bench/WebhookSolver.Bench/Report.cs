@@ -34,18 +34,25 @@ internal static class Report
         if (sequential.Count > 0)
         {
             output.WriteLine();
-            output.WriteLine(Invariant($"Uncontended: {options.SequentialChallenges} challenges one at a time (all Presents, then all CleanUps) on a fresh server, then {options.SequentialRequests} sequential Presents; instant fake, client-side limit lifted"));
+            output.WriteLine(Invariant($"Uncontended: {options.SequentialChallenges} challenges one at a time (all Presents, then all CleanUps) on a fresh ") +
+                Invariant($"server, then {options.SequentialRequests} sequential Presents; instant fake, client-side limit lifted"));
             output.WriteLine();
             List<string[]> rows = [["", .. sequential.Select(r => r.Name)]];
-            void Row(string label, Func<SequentialResult, double> figure, string format) => rows.Add([label, .. sequential.Select(r => Number(figure(r), format))]);
+            void Row(string label, Func<SequentialResult, double> figure, string format)
+                => rows.Add([label, .. sequential.Select(r => Number(figure(r), format))]);
             Row("Lone Present latency p50 (ms)", r => LatencyStatistics.Percentile(r.Timed.CallLatenciesMs, 50), "0.0");
             Row("Lone Present latency p99 (ms)", r => LatencyStatistics.Percentile(r.Timed.CallLatenciesMs, 99), "0.0");
-            Row("Route53 calls per Present (zone lookups excluded)", r => (double)(r.PresentCalls.Total - r.PresentCalls.ByOperation["ListHostedZonesByName"]) / r.Challenges, "0.00");
+            Row("Route53 calls per Present (zone lookups excluded)",
+                r => (double)(r.PresentCalls.Total - r.PresentCalls.ByOperation["ListHostedZonesByName"]) / r.Challenges, "0.00");
             Row("Route53 calls per CleanUp", r => (double)r.CleanUpCalls.Total / r.Challenges, "0.00");
-            Row(Invariant($"Route53 calls for all {options.SequentialChallenges} challenges, lookups included"), r => r.PresentCalls.Total + r.CleanUpCalls.Total, "0");
-            Row("  of which ListHostedZonesByName", r => r.PresentCalls.ByOperation["ListHostedZonesByName"] + r.CleanUpCalls.ByOperation["ListHostedZonesByName"], "0");
-            Row("  of which ListResourceRecordSets", r => r.PresentCalls.ByOperation["ListResourceRecordSets"] + r.CleanUpCalls.ByOperation["ListResourceRecordSets"], "0");
-            Row("  of which ChangeResourceRecordSets", r => r.PresentCalls.ByOperation["ChangeResourceRecordSets"] + r.CleanUpCalls.ByOperation["ChangeResourceRecordSets"], "0");
+            Row(Invariant($"Route53 calls for all {options.SequentialChallenges} challenges, lookups included"),
+                r => r.PresentCalls.Total + r.CleanUpCalls.Total, "0");
+            Row("  of which ListHostedZonesByName",
+                r => r.PresentCalls.ByOperation["ListHostedZonesByName"] + r.CleanUpCalls.ByOperation["ListHostedZonesByName"], "0");
+            Row("  of which ListResourceRecordSets",
+                r => r.PresentCalls.ByOperation["ListResourceRecordSets"] + r.CleanUpCalls.ByOperation["ListResourceRecordSets"], "0");
+            Row("  of which ChangeResourceRecordSets",
+                r => r.PresentCalls.ByOperation["ChangeResourceRecordSets"] + r.CleanUpCalls.ByOperation["ChangeResourceRecordSets"], "0");
             Row("Idle RSS after start-up (MiB)", r => r.IdleRssMiB, "0.0");
             Row("Loaded RSS, max sampled (MiB)", r => r.LoadedRssMiB, "0.0");
             Row("Peak RSS, VmHWM (MiB)", r => r.PeakRssMiB, "0.0");
@@ -57,7 +64,8 @@ internal static class Report
         {
             var results = wave.Select(w => w.Result).ToList();
             output.WriteLine();
-            output.WriteLine(Invariant($"Wave: {wave.Key}, over {options.Zones} zones; fake Route53 at {options.Rate:0.##} req/s (burst {options.Burst}), Throttling beyond"));
+            output.WriteLine(Invariant($"Wave: {wave.Key}, over {options.Zones} zones; fake Route53 at {options.Rate:0.##} req/s ") +
+                Invariant($"(burst {options.Burst}), Throttling beyond"));
             output.WriteLine();
             List<string[]> rows = [["", .. results.Select(r => r.Name[(r.Name.IndexOf(": ", StringComparison.Ordinal) + 2)..])]];
             void Row(string label, Func<StrategyResult, double> figure, string format) => rows.Add([label, .. results.Select(r => Number(figure(r), format))]);
@@ -83,7 +91,9 @@ internal static class Report
     private static void PrintThrottled(TextWriter output, BenchOptions options, IReadOnlyList<string> baselineFlags, StrategyResult? c, StrategyResult? b)
     {
         output.WriteLine();
-        output.WriteLine(Invariant($"Throttled Route53: {options.Challenges} concurrent challenges over {options.Zones} zones; fake Route53 allows {options.Rate:0.##} req/s (burst {options.Burst}) and answers Throttling beyond; a change is INSYNC after {options.InsyncDelay.TotalSeconds:0.#}s"));
+        output.WriteLine(Invariant($"Throttled Route53: {options.Challenges} concurrent challenges over {options.Zones} zones; fake Route53 ") +
+            Invariant($"allows {options.Rate:0.##} req/s (burst {options.Burst}) and answers Throttling beyond; a change is INSYNC ") +
+            Invariant($"after {options.InsyncDelay.TotalSeconds:0.#}s"));
         output.WriteLine("  coalesced: server defaults");
         output.WriteLine($"  baseline:  cert-manager's built-in strategy, one call per challenge: {string.Join(' ', baselineFlags)}");
         output.WriteLine();
@@ -145,7 +155,8 @@ internal static class Report
             var calls = LatencyStatistics.Ratio(b.PresentCalls.Total, c.PresentCalls.Total);
             var wall = LatencyStatistics.Ratio(b.Present.Wall.TotalSeconds, c.Present.Wall.TotalSeconds);
             output.WriteLine();
-            output.WriteLine(Invariant($"Target (>= {TargetRatio:0}x fewer Route53 calls and >= {TargetRatio:0}x less wall time than the baseline, zero lost values, no Present failing):"));
+            output.WriteLine(Invariant($"Target (>= {TargetRatio:0}x fewer Route53 calls and >= {TargetRatio:0}x less wall time than the baseline, zero ") +
+                "lost values, no Present failing):");
             output.WriteLine($"  Route53 calls:  {Times(calls)} fewer  {Verdict(calls >= TargetRatio)}");
             output.WriteLine($"  wall time:      {Times(wall)} less  {Verdict(wall >= TargetRatio)}");
             var unpresented = c.Present.Challenges - c.Present.Succeeded;
@@ -159,7 +170,8 @@ internal static class Report
     private static void PrintOverhead(TextWriter output, BenchOptions options, IReadOnlyList<OverheadResult> results)
     {
         output.WriteLine();
-        output.WriteLine(Invariant($"Server overhead: {options.OverheadRequests} Presents at concurrency {options.OverheadConcurrency} over {options.Zones} zones against a fake Route53 that answers at once (no throttle, client-side limit lifted), after 200 warm-up challenges"));
+        output.WriteLine(Invariant($"Server overhead: {options.OverheadRequests} Presents at concurrency {options.OverheadConcurrency} over {options.Zones} ") +
+            "zones against a fake Route53 that answers at once (no throttle, client-side limit lifted), after 200 warm-up challenges");
         output.WriteLine();
         List<string[]> rows = [["", .. results.Select(r => r.Name)]];
         void Row(string label, Func<OverheadResult, double> figure, string format) =>
@@ -185,7 +197,11 @@ internal static class Report
         }
 
         output.WriteLine();
-        output.WriteLine(Invariant($"Replicas: {options.Challenges} challenges at once over {options.Zones} zones, each webhook call to the next server in turn; every server --route53-requests-per-second={options.BudgetRate:0.##} --route53-burst={options.BudgetBurst} (the deployment's budget), Leases renewed every 5 s; fake Route53 allows {options.Rate:0.##} req/s (burst {options.Burst})"));
+        output.WriteLine(Invariant($"Replicas: {options.Challenges} challenges at once over {options.Zones} zones, ") +
+            "each webhook call to the next server in turn; " +
+            Invariant($"every server --route53-requests-per-second={options.BudgetRate:0.##} --route53-burst={options.BudgetBurst} ") +
+            "(the deployment's budget), Leases renewed every 5 s; " +
+            Invariant($"fake Route53 allows {options.Rate:0.##} req/s (burst {options.Burst})"));
         output.WriteLine();
         List<string[]> rows = [["", .. results.Select(r => r.Replicas == 1 ? "1 replica" : $"{r.Replicas} replicas")]];
         void Row(string label, Func<ReplicasResult, double> figure, string format) =>

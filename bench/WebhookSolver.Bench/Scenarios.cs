@@ -76,7 +76,8 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
     public async Task<StrategyResult> ThrottledAsync(string name, IReadOnlyList<string> flags, int? challengeCount = null, int concurrency = 0)
     {
         var count = challengeCount ?? options.Challenges;
-        log.WriteLine($"[{name}] {count} challenges over {options.Zones} zones ({(concurrency == 0 ? "all at once" : $"{concurrency} in flight")}), fake Route53 at {options.Rate} req/s burst {options.Burst}; server flags: {(flags.Count == 0 ? "(defaults)" : string.Join(' ', flags))}");
+        log.WriteLine($"[{name}] {count} challenges over {options.Zones} zones ({(concurrency == 0 ? "all at once" : $"{concurrency} in flight")}), fake " +
+            $"Route53 at {options.Rate} req/s burst {options.Burst}; server flags: {(flags.Count == 0 ? "(defaults)" : string.Join(' ', flags))}");
         var fake = await FakeRoute53.StartAsync();
         try
         {
@@ -95,12 +96,14 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             var presentCalls = CallCounts.Of(fake).Minus(before);
             var presentThrottled = throttle.Throttled;
             var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
-            log.WriteLine($"[{name}] Present: {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.0}s, {presentCalls.Total} Route53 calls, {presentThrottled} throttled, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
+            log.WriteLine($"[{name}] Present: {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.0}s, {presentCalls.Total} Route53 " +
+                $"calls, {presentThrottled} throttled, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
 
             var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency, options.TimeCap);
             var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
             var leftovers = challenges.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
-            log.WriteLine($"[{name}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} in {cleanUp.Wall.TotalSeconds:0.0}s, {cleanUpCalls.Total} Route53 calls, {cleanUp.FailedAttempts} failed attempts ({ChallengeLoad.Describe(cleanUp.Failures)})");
+            log.WriteLine($"[{name}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} in {cleanUp.Wall.TotalSeconds:0.0}s, {cleanUpCalls.Total} Route53 " +
+                $"calls, {cleanUp.FailedAttempts} failed attempts ({ChallengeLoad.Describe(cleanUp.Failures)})");
 
             return new StrategyResult(name, present, presentCalls, presentThrottled, lost, cleanUp, cleanUpCalls, throttle.Throttled - presentThrottled,
                 leftovers, idle, server.Memory().Peak, fake.Server.UnexpectedCalls.Count);
@@ -139,7 +142,8 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
     public async Task<SequentialResult> SequentialAsync(string name, IReadOnlyList<string> strategyFlags)
     {
         string[] flags = [.. strategyFlags, .. NoLimiter];
-        log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then {options.SequentialRequests} sequential Presents; server flags: {string.Join(' ', flags)}");
+        log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then {options.SequentialRequests} sequential Presents; " +
+            $"server flags: {string.Join(' ', flags)}");
         var fake = await FakeRoute53.StartAsync();
         try
         {
@@ -188,7 +192,8 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
 
     private async Task<OverheadResult> OverheadAsync(string name, IReadOnlyList<string> flags)
     {
-        log.WriteLine($"[overhead: {name}] {options.OverheadRequests} Presents at concurrency {options.OverheadConcurrency} against an instant, unthrottled fake; server flags: {string.Join(' ', flags)}");
+        log.WriteLine($"[overhead: {name}] {options.OverheadRequests} Presents at concurrency {options.OverheadConcurrency} against an instant, unthrottled " +
+            $"fake; server flags: {string.Join(' ', flags)}");
         var fake = await FakeRoute53.StartAsync();
         try
         {
@@ -223,7 +228,8 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             await load.RunAsync(challenges, "CleanUp", options.OverheadConcurrency, options.TimeCap);
             var leftovers = challenges.Concat(warmUp).Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
             var rps = present.Succeeded / present.Wall.TotalSeconds;
-            log.WriteLine($"[overhead: {name}] {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.00}s = {rps:0} Presents/s, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
+            log.WriteLine($"[overhead: {name}] {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.00}s = {rps:0} " +
+                $"Presents/s, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
             return new OverheadResult(name, present, rps, lost, leftovers, idle, loaded, peak, fake.Server.UnexpectedCalls.Count);
         }
         finally

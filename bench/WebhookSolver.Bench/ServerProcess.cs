@@ -12,7 +12,7 @@ namespace WebhookSolver.Bench;
 /// </summary>
 internal sealed class ServerProcess : IAsyncDisposable
 {
-    public const string AccessKey = "AKIDBENCHMARK";
+    public const string AccessKey = "AKIDBENCHMARK0000000";
     public const string SecretKey = "bench-secret-key";
     private const int KeptLines = 40;
 
@@ -55,7 +55,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         };
         return candidates.FirstOrDefault(path => path is not null && File.Exists(path))
             ?? throw new InvalidOperationException(
-                "WebhookSolver.dll not found: build the solution (dotnet build -c Release WebhookSolver.sln) or pass --server <path to WebhookSolver.dll or to the executable build/publish.sh makes>");
+                "WebhookSolver.dll not found: build the solution (dotnet build -c Release WebhookSolver.sln) or pass --server <path to WebhookSolver.dll or " +
+                    "to the executable build/publish.sh makes>");
     }
 
     /// <summary>Starts the server with <paramref name="flags"/> against <paramref name="route53"/> and waits until it answers.</summary>
@@ -89,7 +90,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         }
 
         // Ambient keys for the fake, and nothing from the machine: no profile, no instance metadata, no other endpoint.
-        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("POD_", StringComparison.Ordinal)).ToList())
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("AWS_", StringComparison.Ordinal)
+            || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("POD_", StringComparison.Ordinal)).ToList())
         {
             start.Environment.Remove(name);
         }

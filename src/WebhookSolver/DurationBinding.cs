@@ -26,7 +26,8 @@ internal static class DurationBinding
     }
 
     /// <summary>Binds the section at <paramref name="path"/> of the application's configuration (as <c>BindConfiguration</c>).</summary>
-    public static OptionsBuilder<TOptions> BindConfigurationWithDurations<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] TOptions>(
+    public static OptionsBuilder<TOptions> BindConfigurationWithDurations<
+        [DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] TOptions>(
         this OptionsBuilder<TOptions> builder, string path, Action<IConfiguration, TOptions> bind)
         where TOptions : class
     {
@@ -52,7 +53,8 @@ internal static class DurationBinding
         // Full paths, so that what the binder reports about any other value still names it as configured.
         foreach (var (key, value) in section.AsEnumerable())
         {
-            if (!durations.Contains(ConfigurationPath.GetSectionKey(key)) || !string.Equals(ConfigurationPath.GetParentPath(key), section.Path, StringComparison.OrdinalIgnoreCase))
+            if (!durations.Contains(ConfigurationPath.GetSectionKey(key))
+                || !string.Equals(ConfigurationPath.GetParentPath(key), section.Path, StringComparison.OrdinalIgnoreCase))
             {
                 values[key] = value;
             }

@@ -133,7 +133,8 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
                 ["status"] = new JsonObject
                 {
                     ["token"] = issued,
-                    ["expirationTimestamp"] = DateTimeOffset.UtcNow.AddSeconds(expiration ?? 3600).ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                    ["expirationTimestamp"] = DateTimeOffset.UtcNow.AddSeconds(expiration ?? 3600).ToString("yyyy-MM-ddTHH:mm:ssZ",
+                        System.Globalization.CultureInfo.InvariantCulture),
                 },
             };
             return new FakeResponse(201, response.ToJsonString());
@@ -147,7 +148,8 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     private static FakeResponse Forbidden(string verb, string resource, string namespaceName, string name) =>
         Status(403, "Forbidden",
-            $"{resource.Split('/')[0]} \"{name}\" is forbidden: User \"{WebhookUser}\" cannot {verb} resource \"{resource}\" in API group \"\" in the namespace \"{namespaceName}\"",
+            $"{resource.Split('/')[0]} \"{name}\" is forbidden: User \"{WebhookUser}\" cannot {verb} resource \"{resource}\" in API group \"\" in the " +
+                $"namespace \"{namespaceName}\"",
             new JsonObject { ["name"] = name, ["kind"] = resource.Split('/')[0] });
 
     private static FakeResponse Status(int code, string reason, string message, JsonObject? details = null) =>

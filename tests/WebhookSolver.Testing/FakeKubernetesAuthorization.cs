@@ -92,7 +92,8 @@ internal sealed class FakeKubernetesAuthorization : IAsyncDisposable
             if (ConfigMapStatus is { } status)
             {
                 return Failure(status, status == 403 ? "Forbidden" : "InternalError",
-                    "configmaps \"extension-apiserver-authentication\" is forbidden: User \"system:serviceaccount:cert-manager:webhook\" cannot get resource \"configmaps\" in API group \"\" in the namespace \"kube-system\"");
+                    "configmaps \"extension-apiserver-authentication\" is forbidden: User \"system:serviceaccount:cert-manager:webhook\" cannot get resource " +
+                        "\"configmaps\" in API group \"\" in the namespace \"kube-system\"");
             }
 
             if (ConfigMapData is null)
@@ -140,12 +141,14 @@ internal sealed class FakeKubernetesAuthorization : IAsyncDisposable
         var review = new ReceivedReview(spec);
         if (string.IsNullOrEmpty(review.User) && review.Groups.Count == 0)
         {
-            return Failure(422, "Invalid", "SubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.user: Invalid value: \"\": at least one of user or group must be specified");
+            return Failure(422, "Invalid",
+                "SubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.user: Invalid value: \"\": at least one of user or group must be specified");
         }
 
         if ((review.ResourceAttributes is null) == (review.NonResourceAttributes is null))
         {
-            return Failure(422, "Invalid", "SubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Invalid value: exactly one of nonResourceAttributes or resourceAttributes must be specified");
+            return Failure(422, "Invalid", "SubjectAccessReview.authorization.k8s.io \"\" is invalid: spec.resourceAttributes: Invalid value: exactly one of " +
+                "nonResourceAttributes or resourceAttributes must be specified");
         }
 
         _reviews.Enqueue(review);

@@ -113,7 +113,8 @@ internal sealed partial class FakeLeases(TimeProvider? time = null)
                 _ => request.Method.ToLowerInvariant(),
             };
             return KubernetesStatusBody.Failure(403, "Forbidden",
-                $"leases.coordination.k8s.io{(name is null ? "" : $" \"{name}\"")} is forbidden: User \"{FakeKubernetesApi.WebhookUser}\" cannot {verb} resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"{ns}\"",
+                $"leases.coordination.k8s.io{(name is null ? "" : $" \"{name}\"")} is forbidden: User \"{FakeKubernetesApi.WebhookUser}\" cannot {verb} " +
+                    $"resource \"leases\" in API group \"coordination.k8s.io\" in the namespace \"{ns}\"",
                 new JsonObject { ["name"] = name, ["group"] = Group, ["kind"] = Resource });
         }
 
@@ -134,7 +135,8 @@ internal sealed partial class FakeLeases(TimeProvider? time = null)
     private FakeResponse List(string ns, string? selector)
     {
         var requirements = (selector ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(requirement => requirement.Split('=', 2) is [var key, var value] ? (Key: key.TrimEnd('!'), Value: value.TrimStart('='), Equal: !key.EndsWith('!'))
+            .Select(requirement => requirement.Split('=', 2) is [var key, var value]
+                ? (Key: key.TrimEnd('!'), Value: value.TrimStart('='), Equal: !key.EndsWith('!'))
                 : throw new InvalidOperationException($"the fake understands only equality selectors, got '{requirement}'"))
             .ToList();
         var items = new JsonArray();
@@ -287,7 +289,8 @@ internal sealed partial class FakeLeases(TimeProvider? time = null)
         {
             if (spec?[field] is { } value && (value.GetValueKind() != System.Text.Json.JsonValueKind.String || !MicroTime().IsMatch((string)value!)))
             {
-                return KubernetesStatusBody.Failure(400, "BadRequest", $"Lease in version \"v1\" cannot be handled as a Lease: spec.{field}: parsing time \"{value.ToJsonString()}\" as \"2006-01-02T15:04:05.000000Z07:00\"");
+                return KubernetesStatusBody.Failure(400, "BadRequest", $"Lease in version \"v1\" cannot be handled as a Lease: spec.{field}: parsing time " +
+                    $"\"{value.ToJsonString()}\" as \"2006-01-02T15:04:05.000000Z07:00\"");
             }
         }
 
@@ -316,7 +319,8 @@ internal sealed partial class FakeLeases(TimeProvider? time = null)
 
     private static FakeResponse Conflict(string name) =>
         KubernetesStatusBody.Failure(409, "Conflict",
-            $"Operation cannot be fulfilled on leases.coordination.k8s.io \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+            $"Operation cannot be fulfilled on leases.coordination.k8s.io \"{name}\": the object has been modified; please apply your changes to " +
+                "the latest version and try again",
             new JsonObject { ["name"] = name, ["group"] = Group, ["kind"] = Resource });
 
     private static FakeResponse Invalid(string name, string field, string detail) =>

@@ -7,7 +7,8 @@ using System.Xml.Linq;
 namespace WebhookSolver.Testing;
 
 /// <summary>A record set as the fake stores it; values exactly as written (quoted TXT strings).</summary>
-internal sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOnlyList<string> Values, string? SetIdentifier = null, bool MultiValueAnswer = false)
+internal sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOnlyList<string> Values, string? SetIdentifier = null,
+    bool MultiValueAnswer = false)
 {
     public bool SameSetAs(FakeRecordSet other) =>
         Norm(Name) == Norm(other.Name) && Type == other.Type && SetIdentifier == other.SetIdentifier;
@@ -19,7 +20,8 @@ internal sealed record FakeRecordSet(string Name, string Type, long Ttl, IReadOn
 /// Route53 over HTTP, in process, enforcing what the real service enforces: a valid SigV4 signature for a registered
 /// key on every call, exact-match DELETE, CREATE conflicts, all-or-nothing batches, no mixing of simple and
 /// multivalue-answer sets, names inside the zone, quoted TXT values, PENDING then INSYNC after <see cref="InsyncDelay"/>,
-/// pagination with <see cref="PageSize"/>, the per-request batch limits (records, value characters, a set changed twice), and the real XML error bodies. Faults are injected with <see cref="Inject"/>.
+/// pagination with <see cref="PageSize"/>, the per-request batch limits (records, value characters, a set changed twice), and the real XML error bodies. Faults
+/// are injected with <see cref="Inject"/>.
 /// Beyond those, the faults of the path between a client and Route53: a change held on the way and delivered after the
 /// client gave it up (<see cref="HoldNextChanges"/>, <see cref="ReleaseHeld"/>), answers garbled after the request was
 /// applied (<see cref="GarbleNext"/>), a hosted zone deleted and created again under a new id (<see cref="RecreateZone"/>),
@@ -164,7 +166,8 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
     {
         lock (_lock)
         {
-            id ??= "Z" + (_zones.Count + 1).ToString("D4", CultureInfo.InvariantCulture) + "FAKE" + Math.Abs(name.GetHashCode(StringComparison.Ordinal) % 100000);
+            id ??= "Z" + (_zones.Count + 1).ToString("D4", CultureInfo.InvariantCulture) + "FAKE"
+                + Math.Abs(name.GetHashCode(StringComparison.Ordinal) % 100000);
             _zones[id] = (FakeRecordSet.Norm(name), privateZone);
             _records[id] = [];
             return id;
@@ -219,10 +222,13 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
     }
 
     public static FakeResponse Error(int status, string code, string message, string type = "Sender") => Xml(status,
-        $"<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"{Namespace}\"><Error><Type>{type}</Type><Code>{code}</Code><Message>{SecurityElement.Escape(message)}</Message></Error><RequestId>{Guid.NewGuid()}</RequestId></ErrorResponse>");
+        $"<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"{Namespace}\"><Error><Type>{type}</Type><Code>{code}</Code>" +
+        $"<Message>{SecurityElement.Escape(message)}</Message></Error><RequestId>{Guid.NewGuid()}</RequestId></ErrorResponse>");
 
     public static FakeResponse InvalidChangeBatch(IEnumerable<string> messages) => Xml(400,
-        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InvalidChangeBatch xmlns=\"{Namespace}\"><Messages>{string.Concat(messages.Select(m => $"<Message>{SecurityElement.Escape(m)}</Message>"))}</Messages><RequestId>{Guid.NewGuid()}</RequestId></InvalidChangeBatch>");
+        $"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InvalidChangeBatch xmlns=\"{Namespace}\">" +
+        $"<Messages>{string.Concat(messages.Select(m => $"<Message>{SecurityElement.Escape(m)}</Message>"))}</Messages>" +
+        $"<RequestId>{Guid.NewGuid()}</RequestId></InvalidChangeBatch>");
 
     public static FakeResponse Throttling => Error(400, "Throttling", "Rate exceeded");
 
@@ -234,7 +240,8 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
     public static FakeResponse InternalFailure => Error(500, "InternalFailure", "We encountered an internal error. Please try again.", "Receiver");
 
     public static FakeResponse AccessDenied(string operation, string zoneId) => Error(403, "AccessDenied",
-        $"User: arn:aws:iam::123456789012:user/cert-manager is not authorized to perform: route53:{operation} on resource: arn:aws:route53:::hostedzone/{zoneId} because no identity-based policy allows the route53:{operation} action");
+        $"User: arn:aws:iam::123456789012:user/cert-manager is not authorized to perform: route53:{operation} on resource: " +
+            $"arn:aws:route53:::hostedzone/{zoneId} because no identity-based policy allows the route53:{operation} action");
 
     private static FakeResponse Xml(int status, string body) =>
         new(status, body, "text/xml") { Headers = new Dictionary<string, string> { ["x-amzn-RequestId"] = Guid.NewGuid().ToString() } };
@@ -288,7 +295,8 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
                 "InvalidClientTokenId" => Error(403, "InvalidClientTokenId", "The security token included in the request is invalid."),
                 "MissingAuthenticationToken" => Error(403, "MissingAuthenticationToken", "Missing Authentication Token"),
                 _ => Error(403, "SignatureDoesNotMatch",
-                    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."),
+                    "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. " +
+                        "Consult the service documentation for details."),
             };
         }
 
@@ -412,7 +420,8 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
 
                 if (set.Type == "TXT" && set.Values.FirstOrDefault(v => !ValidTxt().IsMatch(v)) is { } bad)
                 {
-                    errors.Add($"Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks) encountered with '{bad}''");
+                    errors.Add($"Invalid Resource Record: 'FATAL problem: InvalidCharacterString (Value should be enclosed in quotation " +
+                        $"marks) encountered with '{bad}''");
                     continue;
                 }
 
@@ -456,7 +465,8 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
             _records[zoneId] = working;
             var id = "C" + (++_nextChange).ToString("D8", CultureInfo.InvariantCulture) + "FAKE";
             _changes[id] = DateTimeOffset.UtcNow;
-            return Xml(200, $"<?xml version=\"1.0\"?>\n<ChangeResourceRecordSetsResponse xmlns=\"{Namespace}\">{ChangeInfo(id)}</ChangeResourceRecordSetsResponse>");
+            return Xml(200,
+                $"<?xml version=\"1.0\"?>\n<ChangeResourceRecordSetsResponse xmlns=\"{Namespace}\">{ChangeInfo(id)}</ChangeResourceRecordSetsResponse>");
         }
     }
 
@@ -494,7 +504,8 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
         var others = sets.Where(s => s.Name == set.Name && s.Type == set.Type && !s.SameSetAs(set)).ToList();
         if (set.MultiValueAnswer && others.Any(s => !s.MultiValueAnswer))
         {
-            return $"RRSet with DNS name {set.Name}, type {set.Type}, SetIdentifier {set.SetIdentifier} cannot be created because a non multivalue answer rrset exists with the same name and type.";
+            return $"RRSet with DNS name {set.Name}, type {set.Type}, SetIdentifier {set.SetIdentifier} cannot be created because a non multivalue answer " +
+                "rrset exists with the same name and type.";
         }
 
         if (!set.MultiValueAnswer && others.Count > 0)
@@ -522,7 +533,9 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
             }
 
             var status = DateTimeOffset.UtcNow - submitted >= InsyncDelay ? "INSYNC" : "PENDING";
-            return Xml(200, $"<?xml version=\"1.0\"?>\n<GetChangeResponse xmlns=\"{Namespace}\"><ChangeInfo><Id>/change/{id}</Id><Status>{status}</Status><SubmittedAt>{submitted:yyyy-MM-ddTHH:mm:ss.fffZ}</SubmittedAt></ChangeInfo></GetChangeResponse>");
+            return Xml(200, $"<?xml version=\"1.0\"?>\n<GetChangeResponse xmlns=\"{Namespace}\">" +
+                $"<ChangeInfo><Id>/change/{id}</Id><Status>{status}</Status><SubmittedAt>{submitted:yyyy-MM-ddTHH:mm:ss.fffZ}</SubmittedAt></ChangeInfo>" +
+                "</GetChangeResponse>");
         }
     }
 
@@ -546,7 +559,10 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
         var body = new StringBuilder($"<?xml version=\"1.0\"?>\n<ListHostedZonesByNameResponse xmlns=\"{Namespace}\"><HostedZones>");
         foreach (var zone in page)
         {
-            body.Append(CultureInfo.InvariantCulture, $"<HostedZone><Id>/hostedzone/{zone.Id}</Id><Name>{zone.Name}</Name><CallerReference>ref-{zone.Id}</CallerReference><Config><PrivateZone>{(zone.Private ? "true" : "false")}</PrivateZone></Config><ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>");
+            body.Append(CultureInfo.InvariantCulture, $"<HostedZone><Id>/hostedzone/{zone.Id}</Id><Name>{zone.Name}</Name>")
+                .Append(CultureInfo.InvariantCulture, $"<CallerReference>ref-{zone.Id}</CallerReference>")
+                .Append(CultureInfo.InvariantCulture, $"<Config><PrivateZone>{(zone.Private ? "true" : "false")}</PrivateZone></Config>")
+                .Append("<ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>");
         }
 
         body.Append(CultureInfo.InvariantCulture, $"</HostedZones><DNSName>{dnsName}</DNSName><IsTruncated>{(truncated ? "true" : "false")}</IsTruncated>");
@@ -570,7 +586,8 @@ internal sealed partial class FakeRoute53 : IAsyncDisposable
         lock (_lock)
         {
             sets = [.. _records[zoneId]
-                .OrderBy(s => Reverse(s.Name), StringComparer.Ordinal).ThenBy(s => s.Type, StringComparer.Ordinal).ThenBy(s => s.SetIdentifier ?? "", StringComparer.Ordinal)
+                .OrderBy(s => Reverse(s.Name), StringComparer.Ordinal).ThenBy(s => s.Type, StringComparer.Ordinal).ThenBy(s => s.SetIdentifier ?? "",
+                    StringComparer.Ordinal)
                 .SkipWhile(s => Compare(s, startName, startType, startId) < 0)];
         }
 

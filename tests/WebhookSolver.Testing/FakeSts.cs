@@ -62,7 +62,8 @@ internal sealed partial class FakeSts : IAsyncDisposable
 
     public void AcceptWebIdentityToken(string token) => _webIdentityTokens[token] = true;
 
-    [GeneratedRegex(@"^AWS4-HMAC-SHA256 Credential=(?<key>[^/]+)/(?<date>\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$")]
+    [GeneratedRegex(@"^AWS4-HMAC-SHA256 Credential=(?<key>[^/]+)/(?<date>\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request, " +
+        @"SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$")]
     private static partial Regex Authorization();
 
     private FakeResponse? Answer(RecordedRequest request)
@@ -128,7 +129,8 @@ internal sealed partial class FakeSts : IAsyncDisposable
         }
         else if (string.IsNullOrEmpty(call.WebIdentityToken) || !_webIdentityTokens.ContainsKey(call.WebIdentityToken))
         {
-            return Error(400, "Sender", "InvalidIdentityToken", "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements");
+            return Error(400, "Sender", "InvalidIdentityToken",
+                "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements");
         }
 
         if (!_roles.ContainsKey(call.RoleArn))
@@ -154,7 +156,8 @@ internal sealed partial class FakeSts : IAsyncDisposable
         var roleName = call.RoleArn!.Split('/').Last();
         var account = call.RoleArn.Split(':') is { Length: > 4 } parts ? parts[4] : "123456789012";
         var extra = action == "AssumeRoleWithWebIdentity"
-            ? "<SubjectFromWebIdentityToken>system:serviceaccount:ns:sa</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience><Provider>arn:aws:iam::123456789012:oidc-provider/oidc.example</Provider>"
+            ? "<SubjectFromWebIdentityToken>system:serviceaccount:ns:sa</SubjectFromWebIdentityToken><Audience>sts.amazonaws.com</Audience>" +
+                "<Provider>arn:aws:iam::123456789012:oidc-provider/oidc.example</Provider>"
             : "";
         return $"""
             <{action}Response xmlns="{Namespace}">

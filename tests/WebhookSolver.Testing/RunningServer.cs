@@ -56,7 +56,8 @@ internal sealed class RunningServer : IAsyncDisposable
                     return last;
                 }
 
-                throw new InvalidOperationException($"the server exited with code {_process.ExitCode}:{Environment.NewLine}{string.Join(Environment.NewLine, Lines)}");
+                throw new InvalidOperationException($"the server exited with " +
+                    $"code {_process.ExitCode}:{Environment.NewLine}{string.Join(Environment.NewLine, Lines)}");
             }
 
             try

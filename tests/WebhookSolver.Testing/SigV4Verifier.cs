@@ -95,7 +95,8 @@ internal static class SigV4Verifier
 
         canonical.Append('\n').Append(signedHeaderList).Append('\n').Append(payloadHash);
         var canonicalRequest = canonical.ToString();
-        var stringToSign = $"{Algorithm}\n{amzDate}\n{date}/{scopeRegion}/{scopeService}/aws4_request\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
+        var stringToSign =
+            $"{Algorithm}\n{amzDate}\n{date}/{scopeRegion}/{scopeService}/aws4_request\n{Hex(SHA256.HashData(Encoding.UTF8.GetBytes(canonicalRequest)))}";
 
         var key = Hmac(Encoding.UTF8.GetBytes("AWS4" + known.Secret), date);
         key = Hmac(key, scopeRegion);

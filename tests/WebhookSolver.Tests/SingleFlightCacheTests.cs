@@ -41,10 +41,12 @@ public sealed class SingleFlightCacheTests
         var cache = new SingleFlightCache<string, int>(time, waitersShareFailure: _ => true);
         var fetches = 0;
 
-        var failing = () => cache.GetAsync("k", _ => { Interlocked.Increment(ref fetches); throw new InvalidOperationException("down"); }, _ => DateTimeOffset.MaxValue, CancellationToken.None);
+        var failing = () => cache.GetAsync("k", _ => { Interlocked.Increment(ref fetches); throw new InvalidOperationException("down"); },
+            _ => DateTimeOffset.MaxValue, CancellationToken.None);
         await failing.Should().ThrowAsync<InvalidOperationException>();
         (await cache.GetAsync("k", _ => Task.FromResult(1), _ => DateTimeOffset.MinValue, CancellationToken.None)).Value.Should().Be(1);
-        (await cache.GetAsync("k", _ => Task.FromResult(2), _ => DateTimeOffset.MinValue, CancellationToken.None)).Value.Should().Be(2, "a value kept until a past time is not kept");
+        (await cache.GetAsync("k", _ => Task.FromResult(2), _ => DateTimeOffset.MinValue, CancellationToken.None)).Value.Should().Be(2,
+            "a value kept until a past time is not kept");
 
         fetches.Should().Be(1);
     }

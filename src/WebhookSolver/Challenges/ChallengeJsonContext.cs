@@ -8,9 +8,6 @@ namespace WebhookSolver.Challenges;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.General)]
 [JsonSerializable(typeof(ChallengePayload))]
 [JsonSerializable(typeof(KubernetesStatus))]
-[JsonSerializable(typeof(ApiGroupList))]
-[JsonSerializable(typeof(ApiGroup))]
-[JsonSerializable(typeof(ApiResourceList))]
 internal sealed partial class ChallengeJsonContext : JsonSerializerContext
 {
     /// <summary>

@@ -25,10 +25,12 @@ internal sealed class ChallengeSchemaFilter(IEnumerable<SolverConfigDescription>
             ["type"] = "the challenge type; cert-manager sends dns-01",
             ["dnsName"] = "the domain the certificate is for, e.g. example.com or *.example.com",
             ["key"] = "the TXT record value: the ACME key authorization digest",
-            ["resourceNamespace"] = "where the Issuer's Secrets and ServiceAccounts are read: the Issuer's namespace, or cert-manager's cluster resource namespace for a ClusterIssuer",
+            ["resourceNamespace"] = "where the Issuer's Secrets and ServiceAccounts are read: the Issuer's namespace, or cert-manager's cluster resource " +
+                "namespace for a ClusterIssuer",
             ["resolvedFQDN"] = "the record to write, with a trailing dot: _acme-challenge.<dnsName>. or its CNAME target",
             ["resolvedZone"] = "the zone that holds resolvedFQDN, with a trailing dot (found by cert-manager from the SOA)",
-            ["allowAmbientCredentials"] = "whether the webhook's own AWS identity may be used: cert-manager sets it for ClusterIssuers, and for Issuers only with --issuer-ambient-credentials",
+            ["allowAmbientCredentials"] = "whether the webhook's own AWS identity may be used: cert-manager sets it for ClusterIssuers, and for Issuers only " +
+                "with --issuer-ambient-credentials",
             ["config"] = "the Issuer's webhook.config, passed through untouched",
         }),
         [typeof(ChallengeResponse)] = ("The solver's answer", new()
@@ -118,7 +120,8 @@ internal sealed class ChallengeSchemaFilter(IEnumerable<SolverConfigDescription>
     private static IOpenApiSchema Field(ConfigField field) => field.Type switch
     {
         "object" => Object(field.Description, field.Fields ?? []),
-        "array" => new OpenApiSchema { Type = JsonSchemaType.Array, Description = field.Description, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
+        "array"
+            => new OpenApiSchema { Type = JsonSchemaType.Array, Description = field.Description, Items = new OpenApiSchema { Type = JsonSchemaType.String } },
         _ => new OpenApiSchema { Type = JsonSchemaType.String, Description = field.Description },
     };
 }

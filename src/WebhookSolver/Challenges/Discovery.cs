@@ -1,40 +1,24 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using k8s.Models;
 
 namespace WebhookSolver.Challenges;
 
-// The discovery documents of an aggregated API server (meta/v1). Field names are Kubernetes'.
-
-internal sealed record ApiGroupList(
-    [property: JsonPropertyName("groups")] IReadOnlyList<ApiGroup> Groups)
+/// <summary>
+/// The discovery documents of an aggregated API server (meta/v1), written from KubernetesClient's models. Fields
+/// the server leaves unset (serverAddressByClientCIDRs, shortNames, categories, ...) are left out, as
+/// kube-apiserver leaves out empty optional fields.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.General, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(V1APIGroupList))]
+[JsonSerializable(typeof(V1APIGroup))]
+[JsonSerializable(typeof(V1APIResourceList))]
+internal sealed partial class DiscoveryJsonContext : JsonSerializerContext
 {
-    [JsonPropertyName("kind")] public string Kind { get; } = "APIGroupList";
-    [JsonPropertyName("apiVersion")] public string ApiVersion { get; } = "v1";
+    public static DiscoveryJsonContext Wire { get; } = new(new JsonSerializerOptions(JsonSerializerDefaults.General)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 }
-
-internal sealed record ApiGroup(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("versions")] IReadOnlyList<GroupVersionForDiscovery> Versions,
-    [property: JsonPropertyName("preferredVersion")] GroupVersionForDiscovery PreferredVersion)
-{
-    [JsonPropertyName("kind")] public string Kind { get; } = "APIGroup";
-    [JsonPropertyName("apiVersion")] public string ApiVersion { get; } = "v1";
-}
-
-internal sealed record GroupVersionForDiscovery(
-    [property: JsonPropertyName("groupVersion")] string GroupVersion,
-    [property: JsonPropertyName("version")] string Version);
-
-internal sealed record ApiResourceList(
-    [property: JsonPropertyName("groupVersion")] string GroupVersion,
-    [property: JsonPropertyName("resources")] IReadOnlyList<ApiResource> Resources)
-{
-    [JsonPropertyName("kind")] public string Kind { get; } = "APIResourceList";
-    [JsonPropertyName("apiVersion")] public string ApiVersion { get; } = "v1";
-}
-
-internal sealed record ApiResource(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("singularName")] string SingularName,
-    [property: JsonPropertyName("namespaced")] bool Namespaced,
-    [property: JsonPropertyName("kind")] string Kind,
-    [property: JsonPropertyName("verbs")] IReadOnlyList<string> Verbs);

@@ -1,3 +1,4 @@
+using k8s.Models;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using WebhookSolver.Kubernetes;
@@ -17,16 +18,36 @@ internal static class DiscoveryEndpoints
     {
         var options = app.Services.GetRequiredService<IOptions<ChallengeOptions>>().Value;
         var group = options.GroupName;
-        var groupVersion = new GroupVersionForDiscovery($"{group}/{Version}", Version);
-        var apiGroup = new ApiGroup(group, [groupVersion], groupVersion);
-        var resources = new ApiResourceList(groupVersion.GroupVersion,
-        [
-            new ApiResource(options.SolverName, options.SolverName, Namespaced: false, ChallengePayload.KindName, ["create"]),
-        ]);
+        var groupVersion = new V1GroupVersionForDiscovery { GroupVersion = $"{group}/{Version}", Version = Version };
+        var apiGroup = new V1APIGroup
+        {
+            ApiVersion = "v1",
+            Kind = "APIGroup",
+            Name = group,
+            Versions = [groupVersion],
+            PreferredVersion = groupVersion,
+        };
+        var resources = new V1APIResourceList
+        {
+            ApiVersion = "v1",
+            Kind = "APIResourceList",
+            GroupVersion = groupVersion.GroupVersion,
+            Resources =
+            [
+                new V1APIResource
+                {
+                    Name = options.SolverName,
+                    SingularName = options.SolverName,
+                    Namespaced = false,
+                    Kind = ChallengePayload.KindName,
+                    Verbs = ["create"],
+                },
+            ],
+        };
 
-        Map(app, "/apis", new ApiGroupList([apiGroup]), ChallengeJsonContext.Wire.ApiGroupList);
-        Map(app, $"/apis/{group}", apiGroup, ChallengeJsonContext.Wire.ApiGroup);
-        Map(app, $"/apis/{group}/{Version}", resources, ChallengeJsonContext.Wire.ApiResourceList);
+        Map(app, "/apis", new V1APIGroupList { ApiVersion = "v1", Kind = "APIGroupList", Groups = [apiGroup] }, DiscoveryJsonContext.Wire.V1APIGroupList);
+        Map(app, $"/apis/{group}", apiGroup, DiscoveryJsonContext.Wire.V1APIGroup);
+        Map(app, $"/apis/{group}/{Version}", resources, DiscoveryJsonContext.Wire.V1APIResourceList);
         return app;
     }
 

@@ -46,12 +46,14 @@ internal sealed record AmbientSources(
         var cause = failure is AmazonServiceException { ErrorCode: { Length: > 0 } code } ? $"{failure.GetType().Name}: {code}" : failure.GetType().Name;
         if (EnvironmentKeys)
         {
-            return $"ambient credentials: AWS_ACCESS_KEY_ID is set in the webhook's pod but the keys could not be used ({cause}); set AWS_SECRET_ACCESS_KEY beside it";
+            return $"ambient credentials: AWS_ACCESS_KEY_ID is set in the webhook's pod but the keys could not be used ({cause}); set " +
+                "AWS_SECRET_ACCESS_KEY beside it";
         }
 
         if (WebIdentityRole is not null)
         {
-            return $"ambient credentials: IRSA role {WebIdentityRole} could not be assumed ({cause}); its trust policy must allow sts:AssumeRoleWithWebIdentity "
+            return $"ambient credentials: IRSA role {WebIdentityRole} could not be assumed ({cause}); its trust policy must allow " +
+                "sts:AssumeRoleWithWebIdentity "
                    + "for the webhook's ServiceAccount, and AWS_WEB_IDENTITY_TOKEN_FILE must be mounted";
         }
 

@@ -182,7 +182,8 @@ internal sealed partial class ServingCertificate : BackgroundService
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(30));
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Serving certificate loaded: {Subject}, valid until {NotAfter:u}, thumbprint {Thumbprint}")]
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information,
+        Message = "Serving certificate loaded: {Subject}, valid until {NotAfter:u}, thumbprint {Thumbprint}")]
     private partial void LogLoaded(string subject, DateTime notAfter, string thumbprint);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Warning,
@@ -193,6 +194,7 @@ internal sealed partial class ServingCertificate : BackgroundService
         Message = "Serving certificate files next to {CertFile} cannot be read ({Reason}); the previous pair, if any, keeps serving")]
     private partial void LogUnreadable(string certFile, string reason);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning, Message = "No certificate files given: serving a self-signed certificate for localhost made in memory (thumbprint {Thumbprint})")]
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Warning,
+        Message = "No certificate files given: serving a self-signed certificate for localhost made in memory (thumbprint {Thumbprint})")]
     private partial void LogSelfSigned(string thumbprint);
 }

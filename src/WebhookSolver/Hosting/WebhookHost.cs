@@ -131,6 +131,7 @@ internal static partial class WebhookHost
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Serving {Urls} for /apis/{GroupName}/v1alpha1/{SolverName}")]
     private static partial void LogStarted(ILogger logger, string urls, string groupName, string solverName);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "LOCAL MODE: requests are NOT authenticated or authorized. Listening on loopback only; never use this mode in a cluster")]
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning,
+        Message = "LOCAL MODE: requests are NOT authenticated or authorized. Listening on loopback only; never use this mode in a cluster")]
     private static partial void LogLocalMode(ILogger logger);
 }

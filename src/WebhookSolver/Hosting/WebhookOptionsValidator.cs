@@ -16,20 +16,24 @@ internal sealed partial class WebhookOptionsValidator : IValidateOptions<Webhook
             failures.Add($"--secure-port must be between 1 and 65535 (0 picks a free port), got {options.SecurePort}");
         }
 
-        if (options.BindAddress is null)
+        // Left out, --bind-address defaults to 127.0.0.1 with --local and to every address otherwise.
+        if (options.BindAddress is not null)
         {
-        }
-        else if (!IPAddress.TryParse(options.BindAddress, out var bind))
-        {
-            failures.Add($"--bind-address must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{options.BindAddress}'");
-        }
-        else if (bind.IsIPv4MappedToIPv6)
-        {
-            failures.Add($"--bind-address {options.BindAddress} is an IPv4-mapped IPv6 address, which cannot be bound; use {bind.MapToIPv4()}");
-        }
-        else if (options.Local && !IPAddress.IsLoopback(bind))
-        {
-            failures.Add($"--bind-address {options.BindAddress} is not allowed with --local: local mode skips authentication and binds 127.0.0.1 only");
+            if (!IPAddress.TryParse(options.BindAddress, out var bind))
+            {
+                failures.Add($"--bind-address must be an IP address such as 0.0.0.0 or 127.0.0.1, got '{options.BindAddress}'");
+            }
+            else if (bind.IsIPv4MappedToIPv6)
+            {
+                failures.Add(
+                    $"--bind-address {options.BindAddress} is an IPv4-mapped IPv6 address, which cannot be bound; use {bind.MapToIPv4()}");
+            }
+            else if (options.Local && !IPAddress.IsLoopback(bind))
+            {
+                failures.Add(
+                    $"--bind-address {options.BindAddress} is not allowed with --local: " +
+                    "local mode skips authentication and binds 127.0.0.1 only");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(options.EffectiveGroupName))
@@ -54,7 +58,8 @@ internal sealed partial class WebhookOptionsValidator : IValidateOptions<Webhook
         }
         else if (!hasCert && !options.Local)
         {
-            failures.Add("--tls-cert-file and --tls-private-key-file are required outside --local (mount the serving certificate Secret and point both flags at it)");
+            failures.Add("--tls-cert-file and --tls-private-key-file are required outside --local (mount the serving certificate " +
+                "Secret and point both flags at it)");
         }
 
         if (!string.IsNullOrWhiteSpace(options.Kubeconfig) && !File.Exists(options.Kubeconfig))

@@ -82,7 +82,8 @@ internal sealed partial class AccessReviewer(
                 Groups = [.. user.Groups],
                 Extra = user.Extra.Count == 0 ? null : user.Extra.ToDictionary(pair => pair.Key, pair => (IList<string>)[.. pair.Value]),
                 ResourceAttributes = attributes.IsResource
-                    ? new V1ResourceAttributes { Verb = attributes.Verb, Group = attributes.Group, Version = attributes.Version, Resource = attributes.Resource }
+                    ? new V1ResourceAttributes { Verb = attributes.Verb, Group = attributes.Group, Version = attributes.Version,
+                        Resource = attributes.Resource }
                     : null,
                 NonResourceAttributes = attributes.IsResource ? null : new V1NonResourceAttributes { Verb = attributes.Verb, Path = attributes.Path },
             },
@@ -115,7 +116,8 @@ internal sealed partial class AccessReviewer(
             var detail = e is HttpOperationException { Response: { } response } ? $"{e.GetType().Name} HTTP {(int)response.StatusCode}" : e.GetType().Name;
             LogReviewFailed(user.Name, action, detail);
             return new AccessDecision(AccessOutcome.ReviewFailed,
-                "the authorization check (SubjectAccessReview) could not be made because the Kubernetes API did not answer; the request is denied until it does");
+                "the authorization check (SubjectAccessReview) could not be made because the Kubernetes API did not answer; the " +
+                    "request is denied until it does");
         }
     }
 
@@ -134,6 +136,7 @@ internal sealed partial class AccessReviewer(
         return key.ToString();
     }
 
-    [LoggerMessage(EventId = 3601, Level = LogLevel.Warning, Message = "SubjectAccessReview for user {User} to {Attributes} failed ({Detail}); the request is denied")]
+    [LoggerMessage(EventId = 3601, Level = LogLevel.Warning,
+        Message = "SubjectAccessReview for user {User} to {Attributes} failed ({Detail}); the request is denied")]
     private partial void LogReviewFailed(string user, string attributes, string detail);
 }

@@ -14,6 +14,6 @@ internal sealed class KubernetesConnection(Func<IKubernetes> connect)
     {
     }
 
-    /// <exception cref="k8s.Exceptions.KubeConfigException">there is no Kubernetes API to talk to</exception>
+    /// <exception cref="KubernetesUnavailableException">there is no Kubernetes API to talk to</exception>
     public IKubernetes Client => connect();
 }

@@ -29,6 +29,7 @@ internal static class KubernetesExtensions
     /// </summary>
     public static IServiceCollection AddReplicaLeases(this IServiceCollection services)
     {
+        services.AddKubernetesClient();
         services.TryAddSingleton(TimeProvider.System);
         services.AddOptions<ReplicaLeaseOptions>()
             .BindConfigurationWithDurations(ReplicaLeaseOptions.Section, static (section, options) => section.Bind(options))
@@ -57,7 +58,8 @@ internal static class KubernetesExtensions
             if (!KubernetesClientConfiguration.IsInCluster())
             {
                 throw new KubernetesUnavailableException(
-                    "the webhook is not running in a Kubernetes cluster (KUBERNETES_SERVICE_HOST or the service account token is missing): pass --kubeconfig=<file>");
+                    "the webhook is not running in a Kubernetes cluster (KUBERNETES_SERVICE_HOST or the service account token is " +
+                        "missing): pass --kubeconfig=<file>");
             }
 
             try
@@ -66,13 +68,15 @@ internal static class KubernetesExtensions
             }
             catch (Exception e) when (e is KubeConfigException or IOException or UnauthorizedAccessException)
             {
-                throw new KubernetesUnavailableException($"the pod's service account token or CA cannot be read ({e.GetType().Name}): check automountServiceAccountToken, or pass --kubeconfig=<file>", e);
+                throw new KubernetesUnavailableException($"the pod's service account token or CA cannot be read ({e.GetType().Name}): check " +
+                    "automountServiceAccountToken, or pass --kubeconfig=<file>", e);
             }
         }
 
         if (!File.Exists(kubeconfig))
         {
-            throw new KubernetesUnavailableException($"--kubeconfig {kubeconfig} does not exist: give the path of a kubeconfig file, or leave the flag out inside a cluster");
+            throw new KubernetesUnavailableException($"--kubeconfig {kubeconfig} does not exist: give the path of a kubeconfig file, or leave " +
+                "the flag out inside a cluster");
         }
 
         try
@@ -82,7 +86,8 @@ internal static class KubernetesExtensions
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             // The library's text may quote the file (tokens, keys): its type says enough.
-            throw new KubernetesUnavailableException($"--kubeconfig {kubeconfig} is not a usable kubeconfig ({e.GetType().Name}): check it with kubectl --kubeconfig {kubeconfig} get --raw /version", e);
+            throw new KubernetesUnavailableException($"--kubeconfig {kubeconfig} is not a usable kubeconfig ({e.GetType().Name}): check it with kubectl " +
+                $"--kubeconfig {kubeconfig} get --raw /version", e);
         }
     }
 }

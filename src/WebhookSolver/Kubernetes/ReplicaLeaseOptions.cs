@@ -56,7 +56,8 @@ internal sealed partial class ReplicaLeaseOptionsValidator : IValidateOptions<Re
         var failures = new List<string>();
         if (options.PodName is { Length: > 0 } pod && (pod.Length > 253 || !DnsSubdomain().IsMatch(pod)))
         {
-            failures.Add($"POD_NAME '{pod}' is not a Kubernetes object name (lower-case letters, digits, '-' and '.'); set it from the downward API field metadata.name");
+            failures.Add($"POD_NAME '{pod}' is not a Kubernetes object name (lower-case letters, digits, '-' and '.'); set it from the " +
+                "downward API field metadata.name");
         }
 
         if (options.PodNamespace is { Length: > 0 } ns && (ns.Length > 63 || !DnsLabel().IsMatch(ns)))

@@ -21,7 +21,7 @@ internal sealed partial class ReplicaLeases(
     ReplicaMembership membership,
     IOptions<ReplicaLeaseOptions> options,
     IOptions<ReplicaDeploymentOptions> deployment,
-    IServiceProvider services,
+    KubernetesConnection kubernetes,
     ReplicaMetrics metrics,
     TimeProvider time,
     ILogger<ReplicaLeases> logger) : BackgroundService
@@ -67,8 +67,8 @@ internal sealed partial class ReplicaLeases(
 
         try
         {
-            // Resolved here, not injected: without a cluster or --kubeconfig the client cannot be made.
-            _client = services.GetRequiredService<IKubernetes>();
+            // Made here, not at construction: without a cluster or --kubeconfig the client cannot be made.
+            _client = kubernetes.Client;
         }
         catch (KubernetesUnavailableException e)
         {
@@ -267,7 +267,8 @@ internal sealed partial class ReplicaLeases(
                 continue;
             }
 
-            var duration = lease.Spec.LeaseDurationSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds) : TimeSpan.FromSeconds(options.Value.DurationSeconds);
+            var duration = lease.Spec.LeaseDurationSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(seconds)
+                : TimeSpan.FromSeconds(options.Value.DurationSeconds);
             var expires = seen.At + duration;
             // Expired only when the list before this one also found it unchanged for nearly its duration: after this
             // replica itself stalled, a Lease whose holder stalled with it (one node, one CPU quota) is not dropped
@@ -323,11 +324,13 @@ internal sealed partial class ReplicaLeases(
     private sealed record Observed(string ResourceVersion, DateTimeOffset At);
 
     [LoggerMessage(EventId = 3501, Level = LogLevel.Information,
-        Message = "Holding Lease {Namespace}/{Name} (renewed every {RenewSeconds}s, expires after {DurationSeconds}s); {Replicas} replicas of this deployment are live")]
+        Message = "Holding Lease {Namespace}/{Name} (renewed every {RenewSeconds}s, expires after {DurationSeconds}s); {Replicas} " +
+            "replicas of this deployment are live")]
     private partial void LogHolding(string @namespace, string name, double renewSeconds, double durationSeconds, int replicas);
 
     [LoggerMessage(EventId = 3502, Level = LogLevel.Warning,
-        Message = "The Lease API answered {Status}: grant the webhook's ServiceAccount get, list, watch, create, update, patch and delete on leases (API group coordination.k8s.io) with a Role in namespace {Namespace}; until then this replica keeps its Route53 budget share")]
+        Message = "The Lease API answered {Status}: grant the webhook's ServiceAccount get, list, watch, create, update, patch and delete on leases (API " +
+            "group coordination.k8s.io) with a Role in namespace {Namespace}; until then this replica keeps its Route53 budget share")]
     private partial void LogForbidden(int status, string @namespace);
 
     [LoggerMessage(EventId = 3503, Level = LogLevel.Warning,
@@ -335,14 +338,16 @@ internal sealed partial class ReplicaLeases(
     private partial void LogUnreachable(string detail);
 
     [LoggerMessage(EventId = 3504, Level = LogLevel.Warning,
-        Message = "POD_NAME and POD_NAMESPACE are not both set, so this replica holds no Lease and cannot count the others: it assumes --route53-assumed-replicas replicas share the Route53 budget (set both from the downward API)")]
+        Message = "POD_NAME and POD_NAMESPACE are not both set, so this replica holds no Lease and cannot count the others: it assumes " +
+            "--route53-assumed-replicas replicas share the Route53 budget (set both from the downward API)")]
     private partial void LogNoPodIdentity();
 
     [LoggerMessage(EventId = 3505, Level = LogLevel.Warning,
         Message = "No Kubernetes API to hold a Lease with ({Detail}): this replica assumes --route53-assumed-replicas replicas share the Route53 budget")]
     private partial void LogNoKubernetesApi(string detail);
 
-    [LoggerMessage(EventId = 3506, Level = LogLevel.Information, Message = "Released Lease {Namespace}/{Name}: the other replicas take its share of the Route53 budget")]
+    [LoggerMessage(EventId = 3506, Level = LogLevel.Information,
+        Message = "Released Lease {Namespace}/{Name}: the other replicas take its share of the Route53 budget")]
     private partial void LogReleased(string @namespace, string name);
 
     [LoggerMessage(EventId = 3507, Level = LogLevel.Warning,

@@ -12,7 +12,8 @@ internal sealed class ReplicaMetrics : IDisposable
     {
         ArgumentNullException.ThrowIfNull(meters);
         _meter = meters.Create(WebhookMeter.Name);
-        _replicasSeen = _meter.CreateGauge<long>("webhook_replicas_seen", description: "live replicas of this deployment (unexpired Leases, this one included)");
+        _replicasSeen =
+            _meter.CreateGauge<long>("webhook_replicas_seen", description: "live replicas of this deployment (unexpired Leases, this one included)");
     }
 
     public void ReplicasSeen(int replicas) => _replicasSeen.Record(replicas);

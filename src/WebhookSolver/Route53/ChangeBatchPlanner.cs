@@ -20,7 +20,8 @@ internal sealed record PlannedBatch(IReadOnlyList<NameChanges> Names)
     public IEnumerable<ChangeIntent> Intents => Names.SelectMany(n => n.Intents);
 }
 
-internal sealed record BatchPlan(IReadOnlyList<PlannedBatch> Batches, IReadOnlyList<ChangeIntent> Unchanged, IReadOnlyList<(ChangeIntent Intent, SolverException Error)> Refused);
+internal sealed record BatchPlan(IReadOnlyList<PlannedBatch> Batches, IReadOnlyList<ChangeIntent> Unchanged,
+    IReadOnlyList<(ChangeIntent Intent, SolverException Error)> Refused);
 
 /// <summary>
 /// Folds many intents into Route53 change batches, with <see cref="TxtRecordChanges"/> as the only rule book: the
@@ -196,7 +197,8 @@ internal static partial class ChangeBatchPlanner
         return blamed;
     }
 
-    /// <summary>How Route53's InvalidChangeBatch messages quote a record: <c>[name='x.', type='TXT']</c>, <c>DNS name x.</c>, <c>record set 'TXT x.'</c>.</summary>
+    /// <summary>How Route53's InvalidChangeBatch messages quote a record: <c>[name='x.', type='TXT']</c>, <c>DNS name x.</c>, <c>record set 'TXT
+    /// x.'</c>.</summary>
     [GeneratedRegex(@"name='(?<name>[^']+)'|DNS name (?<name>[^\s,]+)|record set '\w+ (?<name>[^']+)'")]
     private static partial Regex QuotedName();
 }

@@ -173,7 +173,8 @@ internal sealed partial class ChangeBatcher
     }
 
     [LoggerMessage(EventId = 3305, Level = LogLevel.Warning,
-        Message = "Hosted zone {ZoneId}: a change of {Names} names is in doubt ({Reason}: it may still be applied until {Until:u}); its names are read again, and their final state is checked until then")]
+        Message = "Hosted zone {ZoneId}: a change of {Names} names is in doubt ({Reason}: it may still be applied until {Until:u}); its names are read " +
+            "again, and their final state is checked until then")]
     private static partial void LogInDoubt(ILogger logger, string zoneId, int names, string reason, DateTimeOffset until);
 
     [LoggerMessage(EventId = 3306, Level = LogLevel.Warning,
@@ -183,6 +184,7 @@ internal sealed partial class ChangeBatcher
     [LoggerMessage(EventId = 3307, Level = LogLevel.Information, Message = "Hosted zone {ZoneId}: no change is in doubt any more; checks stopped")]
     private static partial void LogInDoubtOver(ILogger logger, string zoneId);
 
-    [LoggerMessage(EventId = 3308, Level = LogLevel.Warning, Message = "Hosted zone {ZoneId}: checking the names of a change in doubt failed ({Failure}); trying again later")]
+    [LoggerMessage(EventId = 3308, Level = LogLevel.Warning,
+        Message = "Hosted zone {ZoneId}: checking the names of a change in doubt failed ({Failure}); trying again later")]
     private static partial void LogRepairFailed(ILogger logger, string zoneId, string failure);
 }

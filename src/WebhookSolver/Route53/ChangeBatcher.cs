@@ -585,12 +585,14 @@ internal sealed partial class ChangeBatcher(
     [LoggerMessage(EventId = 3301, Level = LogLevel.Information, Message = "TXT {Name} already {State}; no change sent")]
     private static partial void LogUnchanged(ILogger logger, string name, string state);
 
-    [LoggerMessage(EventId = 3302, Level = LogLevel.Information, Message = "Hosted zone {ZoneId}: {Names} names in one batch ({Changes} changes); Route53 change {ChangeId}")]
+    [LoggerMessage(EventId = 3302, Level = LogLevel.Information,
+        Message = "Hosted zone {ZoneId}: {Names} names in one batch ({Changes} changes); Route53 change {ChangeId}")]
     private static partial void LogBatchChanged(ILogger logger, string zoneId, int names, int changes, string changeId);
 
     [LoggerMessage(EventId = 3303, Level = LogLevel.Information, Message = "TXT {Name} was changed by another writer ({Conflict}); reading again")]
     private static partial void LogConflict(ILogger logger, string name, BatchConflict conflict);
 
-    [LoggerMessage(EventId = 3304, Level = LogLevel.Warning, Message = "Hosted zone {ZoneId}: Route53 refused a batch of {Names} names without naming the record; splitting it to find the bad change")]
+    [LoggerMessage(EventId = 3304, Level = LogLevel.Warning,
+        Message = "Hosted zone {ZoneId}: Route53 refused a batch of {Names} names without naming the record; splitting it to find the bad change")]
     private static partial void LogSplitting(ILogger logger, string zoneId, int names);
 }

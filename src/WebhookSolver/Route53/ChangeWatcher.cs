@@ -35,7 +35,8 @@ internal sealed class ChangeWatcher(Route53Client client, IOptions<Route53Option
         }
     }
 
-    /// <summary>Returns at INSYNC; throws the Route53 error when the status cannot be read, or when <paramref name="cancellationToken"/> ends the wait.</summary>
+    /// <summary>Returns at INSYNC; throws the Route53 error when the status cannot be read, or when <paramref name="cancellationToken"/> ends the
+    /// wait.</summary>
     public async Task WaitForInsyncAsync(AwsIdentity identity, string changeId, CancellationToken cancellationToken)
     {
         Poll poll;

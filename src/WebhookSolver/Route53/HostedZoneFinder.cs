@@ -18,7 +18,8 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     /// The first caller owns a lookup (its deadline, its error message); the others wait on it, share a permanent
     /// failure, and make their own lookup when it fails otherwise or its owner gives up.
     /// </summary>
-    private readonly SingleFlightCache<string, IReadOnlyList<HostedZone>> _cache = new(time, waitersShareFailure: e => e is Route53Exception { IsRetryable: false });
+    private readonly SingleFlightCache<string,
+        IReadOnlyList<HostedZone>> _cache = new(time, waitersShareFailure: e => e is Route53Exception { IsRetryable: false });
 
     public async Task<HostedZone> FindAsync(
         AwsIdentity identity, string? configuredZoneId, string fqdn, string resolvedZone, CancellationToken cancellationToken)
@@ -30,12 +31,14 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
 
         if (string.IsNullOrWhiteSpace(resolvedZone))
         {
-            throw new SolverException($"cannot find the hosted zone of {DnsName.Normalize(fqdn)}: the challenge has no resolvedZone; set hostedZoneID in the Issuer's solver config");
+            throw new SolverException($"cannot find the hosted zone of {DnsName.Normalize(fqdn)}: the challenge has no resolvedZone; set hostedZoneID " +
+                "in the Issuer's solver config");
         }
 
         if (!DnsName.IsInZone(fqdn, resolvedZone))
         {
-            throw new SolverException($"the record name {DnsName.Normalize(fqdn)} is not inside the zone {DnsName.Normalize(resolvedZone)} that cert-manager resolved; check the domain's delegation");
+            throw new SolverException($"the record name {DnsName.Normalize(fqdn)} is not inside the zone {DnsName.Normalize(resolvedZone)} that cert-manager " +
+                "resolved; check the domain's delegation");
         }
 
         var (cacheKey, zones) = await ZonesUnderAsync(identity, resolvedZone, cancellationToken);
@@ -60,7 +63,8 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
 
     /// <summary>Partition, endpoint, the credentials (fingerprinted: the key holds no secret) and resolvedZone.</summary>
     private string CacheKey(AwsIdentity identity, string resolvedZone) => string.Join('|',
-        Route53Partition.ForRegion(identity.Region).Name, options.Value.Endpoint, CredentialFingerprint.Of(identity.Credentials), DnsName.Normalize(resolvedZone));
+        Route53Partition.ForRegion(identity.Region).Name, options.Value.Endpoint, CredentialFingerprint.Of(identity.Credentials),
+            DnsName.Normalize(resolvedZone));
 
     /// <summary>The zone for <paramref name="fqdn"/> among <paramref name="zones"/>: public only, longest name, exactly one.</summary>
     public static HostedZone Choose(string fqdn, string resolvedZone, IReadOnlyList<HostedZone> zones)
@@ -95,9 +99,11 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
     }
 
     private static string Describe(IEnumerable<HostedZone> zones) =>
-        string.Join(", ", zones.Select(zone => $"{zone.Id} {DnsName.Normalize(zone.Name!)}{(zone.PrivateZone ? " private" : "")}").Order(StringComparer.Ordinal));
+        string.Join(", ",
+            zones.Select(zone => $"{zone.Id} {DnsName.Normalize(zone.Name!)}{(zone.PrivateZone ? " private" : "")}").Order(StringComparer.Ordinal));
 
-    private async Task<(string CacheKey, IReadOnlyList<HostedZone> Zones)> ZonesUnderAsync(AwsIdentity identity, string resolvedZone, CancellationToken cancellationToken)
+    private async Task<(string CacheKey, IReadOnlyList<HostedZone> Zones)> ZonesUnderAsync(AwsIdentity identity, string resolvedZone,
+        CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var cacheKey = CacheKey(identity, resolvedZone);
@@ -138,7 +144,8 @@ internal sealed partial class HostedZoneFinder(Route53Client client, IOptions<Ro
                 zones.Add(zone);
             }
 
-            if (past || !answer.IsTruncated || answer.NextDnsName is null || !DnsName.ListingOrder(answer.NextDnsName).StartsWith(prefix, StringComparison.Ordinal))
+            if (past || !answer.IsTruncated || answer.NextDnsName is null
+                || !DnsName.ListingOrder(answer.NextDnsName).StartsWith(prefix, StringComparison.Ordinal))
             {
                 break;
             }

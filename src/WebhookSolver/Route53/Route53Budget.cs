@@ -89,6 +89,7 @@ internal sealed partial class Route53Budget : IHostedService, IDisposable
     }
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Information,
-        Message = "Route53 budget: {Replicas} replicas ({Basis}) share {Rate:0.##} requests/s with burst {Burst}; this replica takes {ShareRate:0.###} requests/s with burst {ShareBurst:0.##}")]
+        Message = "Route53 budget: {Replicas} replicas ({Basis}) share {Rate:0.##} requests/s with burst {Burst}; this replica takes {ShareRate:0.###} " +
+            "requests/s with burst {ShareBurst:0.##}")]
     private static partial void LogShare(ILogger logger, int replicas, string basis, double rate, int burst, double shareRate, double shareBurst);
 }

@@ -200,8 +200,10 @@ internal sealed partial class Route53Client(
             // Even when the caller's deadline ends at the same moment, the raw exception (with its address) never escapes.
             // The error kind, not the exception text: stable across retries and free of addresses that change.
             // Only a connection never made proves the request was not sent.
-            var sent = e.HttpRequestError is not (HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError);
-            throw Route53Errors.Create(operation, 0, Route53Exception.ConnectionFailedCode, [$"{e.HttpRequestError} reaching {uri.Host}"], hostedZoneId, inDoubt: sent);
+            var sent =
+                e.HttpRequestError is not (HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError);
+            throw Route53Errors.Create(operation, 0, Route53Exception.ConnectionFailedCode, [$"{e.HttpRequestError} reaching {uri.Host}"], hostedZoneId,
+                inDoubt: sent);
         }
     }
 
@@ -287,6 +289,7 @@ internal sealed partial class Route53Client(
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Route53 {Operation} attempt {Attempt} failed with {Code}; retrying in {DelayMs} ms")]
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
+        Message = "Route53 {Operation} attempt {Attempt} failed with {Code}; retrying in {DelayMs} ms")]
     private static partial void LogRetrying(ILogger logger, string operation, int attempt, string code, long delayMs);
 }

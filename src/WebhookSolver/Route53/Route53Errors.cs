@@ -38,9 +38,11 @@ internal static class Route53Errors
             Route53Exception.MalformedCode =>
                 $"Route53's answer to {operation} could not be read ({aws}); cert-manager will retry",
             Route53Exception.ConnectionFailedCode =>
-                $"could not connect to Route53 for {operation} ({aws}): check that this pod may reach the Route53 endpoint (egress rules, proxy, DNS); cert-manager will retry",
+                $"could not connect to Route53 for {operation} ({aws}): check that this pod may reach the Route53 endpoint (egress rules, proxy, " +
+                    "DNS); cert-manager will retry",
             Route53Exception.InvalidChangeBatchCode when aws.Contains("is not permitted in zone", StringComparison.OrdinalIgnoreCase) =>
-                $"Route53 refused the change{zone}: the record name is not inside that hosted zone; correct hostedZoneID in the Issuer's solver config{Said(aws)}",
+                $"Route53 refused the change{zone}: the record name is not inside that hosted zone; correct hostedZoneID in the " +
+                    $"Issuer's solver config{Said(aws)}",
             Route53Exception.InvalidChangeBatchCode => $"Route53 refused the change{zone}{Said(aws)}",
             _ when status >= 500 => $"Route53 failed {operation} with HTTP {status} ({code}); this is on the AWS side, cert-manager will retry",
             _ => $"Route53 {operation}{zone} failed with {code} (HTTP {status}){Said(aws)}",

@@ -35,14 +35,16 @@ internal sealed class Route53Exception(string message, string operation, int sta
     public const string NoSuchHostedZoneCode = "NoSuchHostedZone";
 
     /// <summary>The one list of codes that mean "the account's API rate is spent" (Route53's and the SDKs' spellings).</summary>
-    public static readonly IReadOnlySet<string> ThrottlingCodes = new HashSet<string>(StringComparer.Ordinal) { "Throttling", "ThrottlingException", "RequestLimitExceeded" };
+    public static readonly IReadOnlySet<string> ThrottlingCodes =
+        new HashSet<string>(StringComparer.Ordinal) { "Throttling", "ThrottlingException", "RequestLimitExceeded" };
 
     public string Operation { get; } = operation;
 
     /// <summary>HTTP status; 0 when no answer arrived (timeout, connection failure).</summary>
     public int StatusCode { get; } = statusCode;
 
-    /// <summary>Route53's error code (<c>Throttling</c>, <c>InvalidChangeBatch</c>, ...); <c>Timeout</c> or <c>ConnectionFailed</c> without an answer.</summary>
+    /// <summary>Route53's error code (<c>Throttling</c>, <c>InvalidChangeBatch</c>, ...); <c>Timeout</c> or <c>ConnectionFailed</c> without an
+    /// answer.</summary>
     public string Code { get; } = code;
 
     /// <summary>Route53's own messages, without request ids.</summary>
@@ -57,7 +59,8 @@ internal sealed class Route53Exception(string message, string operation, int sta
     /// <summary>The account's API rate is spent (not a busy zone): the rate limiter slows down.</summary>
     public bool IsThrottling => ThrottlingCodes.Contains(Code);
 
-    /// <summary>The request may have been applied: no readable answer came (no answer in time, a connection lost after sending, 5xx, an unreadable body).</summary>
+    /// <summary>The request may have been applied: no readable answer came (no answer in time, a connection lost after sending, 5xx, an unreadable
+    /// body).</summary>
     public bool InDoubt { get; } = inDoubt;
 
     /// <summary>The hosted zone id is unknown to Route53 (deleted, perhaps created again under a new id).</summary>

@@ -26,7 +26,8 @@ internal sealed class Route53Metrics : IDisposable
         _route53Calls = _meter.CreateCounter<long>("webhook_route53_requests_total", description: "Route53 API calls by operation and outcome");
         _route53Seconds = _meter.CreateHistogram("webhook_route53_request_duration_seconds", unit: "s",
             description: "Route53 API call latency", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SecondsBuckets });
-        _route53Throttled = _meter.CreateCounter<long>("webhook_route53_throttled_total", description: "Route53 answers of Throttling or PriorRequestNotComplete");
+        _route53Throttled =
+            _meter.CreateCounter<long>("webhook_route53_throttled_total", description: "Route53 answers of Throttling or PriorRequestNotComplete");
         _route53Retries = _meter.CreateCounter<long>("webhook_route53_retries_total", description: "Route53 calls retried after a transient failure");
         _batchSize = _meter.CreateHistogram("webhook_route53_change_batch_size",
             description: "record changes per ChangeResourceRecordSets call", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = SizeBuckets });
@@ -34,7 +35,8 @@ internal sealed class Route53Metrics : IDisposable
             description: "ChangeResourceRecordSets requests that may have been applied without a readable answer, by reason");
         _inDoubtRepairs = _meter.CreateCounter<long>("webhook_route53_in_doubt_repairs_total",
             description: "challenge keys put back to their final state after a change in doubt landed late");
-        _budgetShare = _meter.CreateGauge<double>("webhook_route53_budget_share", description: "fraction of the deployment's Route53 rate and burst this replica spends");
+        _budgetShare =
+            _meter.CreateGauge<double>("webhook_route53_budget_share", description: "fraction of the deployment's Route53 rate and burst this replica spends");
     }
 
     /// <param name="outcome">"success", or the Route53 error code / "http_5xx" / "timeout" / "connection"</param>

@@ -16,7 +16,8 @@ internal sealed class Route53Options
     /// </summary>
     public string? Endpoint { get; set; }
 
-    /// <summary>Longest time one Present or CleanUp spends on AWS (credentials, lookups, retries, INSYNC wait): keeps each webhook call well under 30 s.</summary>
+    /// <summary>Longest time one Present or CleanUp spends on AWS (credentials, lookups, retries, INSYNC wait): keeps each webhook call well under 30
+    /// s.</summary>
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Longest wait for one Route53 answer before the call is treated as lost and retried.</summary>
@@ -85,7 +86,8 @@ internal sealed class Route53Options
     /// </summary>
     public TimeSpan InDoubtFor { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>After a Throttling answer the rate is halved; each such interval without throttling gives back a quarter of <see cref="RequestsPerSecond"/>.</summary>
+    /// <summary>After a Throttling answer the rate is halved; each such interval without throttling gives back a quarter of <see
+    /// cref="RequestsPerSecond"/>.</summary>
     public TimeSpan ThrottleRecoveryInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 

@@ -153,7 +153,8 @@ internal sealed partial class Route53RecordWriter(
     [LoggerMessage(EventId = 3204, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} is INSYNC")]
     private static partial void LogInsync(ILogger logger, string name, string changeId);
 
-    [LoggerMessage(EventId = 3205, Level = LogLevel.Information, Message = "TXT {Name} change {ChangeId} still PENDING when the wait ended; it was accepted, so this is success")]
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Information,
+        Message = "TXT {Name} change {ChangeId} still PENDING when the wait ended; it was accepted, so this is success")]
     private static partial void LogStillPending(ILogger logger, string name, string changeId);
 
     [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "TXT {Name} change {ChangeId} was accepted but its status could not be read: {Failure}")]

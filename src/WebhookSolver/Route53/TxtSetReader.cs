@@ -101,7 +101,8 @@ internal sealed class TxtSetReader(Route53Client client)
         return keepPage ? last : null;
     }
 
-    /// <summary>The TXT sets at <paramref name="name"/> when <paramref name="page"/> (started at <paramref name="start"/>) shows all of them; else null.</summary>
+    /// <summary>The TXT sets at <paramref name="name"/> when <paramref name="page"/> (started at <paramref name="start"/>) shows all of them; else
+    /// null.</summary>
     private static List<ResourceRecordSet>? Covered(ResourceRecordSetsPage page, string start, string name, bool exact)
     {
         var sets = page.RecordSets;

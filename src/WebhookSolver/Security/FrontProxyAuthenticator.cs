@@ -39,7 +39,8 @@ internal sealed class FrontProxyAuthenticator(RequestHeaderTrust trust, TimeProv
         if (certificate is null || settings is null)
         {
             return Fail(AuthenticationFailure.NoCertificate,
-                "no client certificate was presented. This server answers only the Kubernetes API aggregator, which authenticates with its front-proxy certificate; "
+                "no client certificate was presented. This server answers only the Kubernetes API aggregator, which authenticates with " +
+                    "its front-proxy certificate; "
                 + "call it through the kube-apiserver (kubectl create --raw ...), or run the webhook with --local to debug");
         }
 
@@ -169,7 +170,8 @@ internal sealed class FrontProxyAuthenticator(RequestHeaderTrust trust, TimeProv
             if (commonName is null || !settings.AllowedNames.Contains(commonName, StringComparer.Ordinal))
             {
                 return Fail(AuthenticationFailure.NameNotAllowed,
-                    $"the client certificate's common name {Quote(commonName)} is not one of the requestheader allowed names ({string.Join(", ", settings.AllowedNames)})");
+                    $"the client certificate's common name {Quote(commonName)} is not one of the requestheader allowed names " +
+                        $"({string.Join(", ", settings.AllowedNames)})");
             }
         }
 

@@ -125,7 +125,8 @@ internal sealed partial class RequestHeaderTrust(
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return (null, [], $"--requestheader-client-ca-file {_options.ClientCaFile} cannot be read ({e.GetType().Name}); mount the front-proxy CA bundle there");
+                return (null, [],
+                    $"--requestheader-client-ca-file {_options.ClientCaFile} cannot be read ({e.GetType().Name}); mount the front-proxy CA bundle there");
             }
         }
         else
@@ -197,7 +198,8 @@ internal sealed partial class RequestHeaderTrust(
         catch (KubernetesUnavailableException e)
         {
             // No cluster at all: the RBAC half of the hint would mislead.
-            return (null, $"cannot read {what}: {e.Message}, or pass --requestheader-client-ca-file=<front-proxy CA bundle>, or run with --local to debug outside a cluster");
+            return (null, $"cannot read {what}: {e.Message}, or pass --requestheader-client-ca-file=<front-proxy CA bundle>, or run with " +
+                "--local to debug outside a cluster");
         }
                 catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
         {
@@ -213,7 +215,8 @@ internal sealed partial class RequestHeaderTrust(
         var data = configMap.Data ?? new Dictionary<string, string>();
         if (!data.TryGetValue("requestheader-client-ca-file", out var caPem) || string.IsNullOrWhiteSpace(caPem))
         {
-            return (null, $"{what} has no requestheader-client-ca-file: the kube-apiserver runs without --requestheader-client-ca-file, so the aggregator cannot authenticate to the webhook. "
+            return (null, $"{what} has no requestheader-client-ca-file: the kube-apiserver runs without --requestheader-client-ca-file, so the aggregator " +
+                "cannot authenticate to the webhook. "
                 + "Configure the aggregation layer, or pass --requestheader-client-ca-file=<front-proxy CA bundle>");
         }
 
@@ -262,7 +265,8 @@ internal sealed partial class RequestHeaderTrust(
         IReadOnlyList<string>? ExtraHeaderPrefixes,
         string Source);
 
-    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Front-proxy trust from {Source}: {CaCount} CA certificate(s), allowed names: {AllowedNames}")]
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information,
+        Message = "Front-proxy trust from {Source}: {CaCount} CA certificate(s), allowed names: {AllowedNames}")]
     private partial void LogTrust(string source, int caCount, string allowedNames);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "Front-proxy trust not reloaded, the previous one stays in force: {Error}")]

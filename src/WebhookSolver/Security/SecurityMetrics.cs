@@ -19,11 +19,14 @@ internal sealed class SecurityMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         var meter = meterFactory.Create(MeterName);
-        _authentication = meter.CreateCounter<long>(AuthenticationDenials, description: "Requests answered 401: no, untrusted or unusable front-proxy certificate");
-        _authorization = meter.CreateCounter<long>(AuthorizationDenials, description: "Requests answered 403: denied by a SubjectAccessReview, or the review could not be made");
+        _authentication =
+            meter.CreateCounter<long>(AuthenticationDenials, description: "Requests answered 401: no, untrusted or unusable front-proxy certificate");
+        _authorization = meter.CreateCounter<long>(AuthorizationDenials,
+            description: "Requests answered 403: denied by a SubjectAccessReview, or the review could not be made");
     }
 
-    /// <param name="reason">no_certificate, untrusted_certificate, certificate_not_time_valid, certificate_not_for_client_auth, name_not_allowed, no_user</param>
+    /// <param name="reason">no_certificate, untrusted_certificate, certificate_not_time_valid, certificate_not_for_client_auth, name_not_allowed,
+    /// no_user</param>
     public void AuthenticationDenied(string reason) => _authentication.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     /// <param name="reason">denied or review_failed</param>

@@ -18,7 +18,8 @@ internal static class Route53ConfigSchema
     public static SolverConfigDescription Description { get; } = new(
         "the fields of cert-manager's built-in route53 block",
         [
-            new("region", "AWS region: the partition Route53 is signed for and the regional STS endpoint (e.g. us-east-1); the pod's AWS_REGION wins for ambient credentials"),
+            new("region", "AWS region: the partition Route53 is signed for and the regional STS endpoint (e.g. us-east-1); the pod's " +
+                "AWS_REGION wins for ambient credentials"),
             new("hostedZoneID", "the hosted zone to write to (e.g. Z0123456789EXAMPLE); unset: found from resolvedZone with ListHostedZonesByName"),
             new("accessKeyID", "a literal access key id; not together with accessKeyIDSecretRef"),
             new("accessKeyIDSecretRef", "a Secret key holding the access key id", "object", SecretKeySelector),

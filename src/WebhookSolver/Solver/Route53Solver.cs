@@ -62,7 +62,8 @@ internal sealed partial class Route53Solver(
         catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new SolverException(
-                $"{action} did not finish within {deadline.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s: AWS answered too slowly; cert-manager will retry");
+                $"{action} did not finish within {deadline.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)}s: AWS answered too " +
+                    "slowly; cert-manager will retry");
         }
     }
 

@@ -58,7 +58,8 @@ public sealed class ChallengeValidatorTests
         var longName = string.Join('.', Enumerable.Repeat(label, 4)) + ".";
 
         ChallengeValidator.Problem(Valid() with { ResolvedFQDN = longName, ResolvedZone = "" }).Should().StartWith("request.resolvedFQDN");
-        ChallengeValidator.Problem(Valid() with { ResolvedFQDN = $"_acme-challenge.{new string('a', 64)}.example.com." }).Should().StartWith("request.resolvedFQDN");
+        ChallengeValidator.Problem(Valid() with { ResolvedFQDN =
+            $"_acme-challenge.{new string('a', 64)}.example.com." }).Should().StartWith("request.resolvedFQDN");
         ChallengeValidator.Problem(Valid() with { Key = new string('k', 256) }).Should().StartWith("request.key");
         ChallengeValidator.Problem(Valid() with { Key = new string('k', 255) }).Should().BeNull();
     }

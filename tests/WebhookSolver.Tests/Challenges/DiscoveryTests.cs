@@ -65,7 +65,8 @@ public sealed class DiscoveryTests : IDisposable
 
     [Theory]
     [InlineData("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList")]
-    [InlineData("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList")]
+    [InlineData("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList," +
+        "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList")]
     public async Task AnAggregatedDiscoveryOnlyAcceptIsAnswered406(string accept)
     {
         var (status, body) = await GetAsync("/apis", accept);

@@ -66,7 +66,8 @@ public sealed class HostileCorpusFixture : IAsyncLifetime
         Address = WebhookServer.Start();
         Client = new HttpClient(new SocketsHttpHandler
         {
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, _) => IsLocalModeCertificate(certificate) },
+            SslOptions =
+                new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, certificate, _, _) => IsLocalModeCertificate(certificate) },
         })
         {
             BaseAddress = Address,
@@ -307,7 +308,8 @@ public sealed class HostileCorpusTests(HostileCorpusFixture fixture) : IClassFix
         {
             if (ControlByte(block) is { } offset)
             {
-                failures.Add($"outgoing header block with byte 0x{block[offset]:x2} at {offset}: {Encoding.Latin1.GetString(block)[..Math.Min(200, block.Length)]}");
+                failures.Add($"outgoing header block with byte 0x{block[offset]:x2} " +
+                    $"at {offset}: {Encoding.Latin1.GetString(block)[..Math.Min(200, block.Length)]}");
             }
         }
 
@@ -361,7 +363,8 @@ public sealed class HostileCorpusTests(HostileCorpusFixture fixture) : IClassFix
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(fixture.Address.Host, fixture.Address.Port);
         await using var tls = new SslStream(tcp.GetStream(), false, (_, certificate, _, _) => HostileCorpusFixture.IsLocalModeCertificate(certificate));
-        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost", ApplicationProtocols = [SslApplicationProtocol.Http11] });
+        await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost",
+            ApplicationProtocols = [SslApplicationProtocol.Http11] });
         await tls.WriteAsync(Encoding.ASCII.GetBytes(
             $"POST {Path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "FFFFFFFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n"));

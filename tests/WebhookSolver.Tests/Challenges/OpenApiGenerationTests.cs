@@ -28,7 +28,8 @@ public sealed class OpenApiGenerationTests
             File.WriteAllText(file, fresh);
         }
 
-        File.ReadAllText(file).ReplaceLineEndings("\n").Should().Be(fresh, $"{DocumentFile} must be regenerated with build/openapi.sh after an endpoint or schema change");
+        File.ReadAllText(file).ReplaceLineEndings("\n").Should().Be(fresh,
+            $"{DocumentFile} must be regenerated with build/openapi.sh after an endpoint or schema change");
     }
 
     [Fact]

@@ -56,11 +56,13 @@ internal static partial class ChartChecks
         }
 
         var args = (container.Args ?? []).Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('='))
-            .ToDictionary(a => a[2..a.IndexOf('=', StringComparison.Ordinal)], a => a[(a.IndexOf('=', StringComparison.Ordinal) + 1)..], StringComparer.Ordinal);
+            .ToDictionary(a => a[2..a.IndexOf('=', StringComparison.Ordinal)], a => a[(a.IndexOf('=', StringComparison.Ordinal) + 1)..],
+                StringComparer.Ordinal);
         Check(args.TryGetValue("secure-port", out var securePort) && containerPorts.Any(p => p.Name == "https" && p.ContainerPort.ToString(Inv) == securePort),
             "--secure-port is the container's https port");
         var metricsPort = containerPorts.SingleOrDefault(p => p.Name == "metrics");
-        Check(args.GetValueOrDefault("metrics-port") == (metricsPort?.ContainerPort.ToString(Inv) ?? "0"), "--metrics-port is the container's metrics port, or 0 without one");
+        Check(args.GetValueOrDefault("metrics-port") == (metricsPort?.ContainerPort.ToString(Inv) ?? "0"),
+            "--metrics-port is the container's metrics port, or 0 without one");
         foreach (var probe in new[] { container.StartupProbe, container.LivenessProbe, container.ReadinessProbe }.Where(p => p is not null))
         {
             Check(PortExists(probe!.HttpGet.Port, containerPorts), $"a probe uses port {probe.HttpGet.Port}, which the container does not expose");
@@ -88,7 +90,8 @@ internal static partial class ChartChecks
         Check(apiService.Metadata.Name == $"{apiService.Spec.Version}.{apiService.Spec.Group}", "the APIService is named <version>.<group>");
         Check(apiService.Spec.Service.Name == service.Metadata.Name && apiService.Spec.Service.NamespaceProperty == service.Metadata.NamespaceProperty,
             "the APIService points at the chart's Service");
-        Check(service.Spec.Ports.Any(p => p.Port == apiService.Spec.Service.Port), $"the APIService's port {apiService.Spec.Service.Port} is not a Service port");
+        Check(service.Spec.Ports.Any(p => p.Port == apiService.Spec.Service.Port),
+            $"the APIService's port {apiService.Spec.Service.Port} is not a Service port");
         var injectFrom = apiService.Metadata.Annotations?.TryGetValue("cert-manager.io/inject-ca-from", out var from) == true ? from : "";
         var serving = certificates.SingleOrDefault(c => $"{c.Metadata.NamespaceProperty}/{c.Metadata.Name}" == injectFrom);
         Check(serving is not null, $"cert-manager.io/inject-ca-from names {injectFrom}, which is no Certificate of the chart");
@@ -145,10 +148,12 @@ internal static partial class ChartChecks
             Check(Subset(monitor.Spec.Selector.MatchLabels, service.Metadata.Labels), "the ServiceMonitor selects the Service");
             Check(monitor.Spec.JobLabel is null || service.Metadata.Labels.ContainsKey(monitor.Spec.JobLabel),
                 $"jobLabel {monitor.Spec.JobLabel} is not a label of the Service");
-            Check(monitor.Spec.NamespaceSelector?.MatchNames?.Contains(service.Metadata.NamespaceProperty) != false, "the ServiceMonitor looks in the Service's namespace");
+            Check(monitor.Spec.NamespaceSelector?.MatchNames?.Contains(service.Metadata.NamespaceProperty) != false,
+                "the ServiceMonitor looks in the Service's namespace");
             foreach (var endpoint in monitor.Spec.Endpoints)
             {
-                Check(service.Spec.Ports.Any(p => p.Name == endpoint.Port), $"the ServiceMonitor scrapes port {endpoint.Port}, which the Service does not have");
+                Check(service.Spec.Ports.Any(p => p.Name == endpoint.Port),
+                    $"the ServiceMonitor scrapes port {endpoint.Port}, which the Service does not have");
                 Check(endpoint.ScrapeTimeout is null || Durations.Milliseconds(endpoint.ScrapeTimeout) <= Durations.Milliseconds(endpoint.Interval!),
                     $"scrapeTimeout {endpoint.ScrapeTimeout} is above interval {endpoint.Interval}: prometheus-operator refuses it");
             }
@@ -157,7 +162,8 @@ internal static partial class ChartChecks
         foreach (var rule in chart.All<PrometheusRule>().SelectMany(r => r.Spec.Groups).SelectMany(g => g.Rules))
         {
             Check(rule.For is null || Durations.IsPrometheus(rule.For), $"alert {rule.Alert}: for {rule.For} is not a Prometheus duration");
-            Check(!rule.Expr.Contains("service=", StringComparison.Ordinal) || rule.Expr.Contains($"service=\"{service.Metadata.Name}\"", StringComparison.Ordinal),
+            Check(!rule.Expr.Contains("service=", StringComparison.Ordinal)
+                || rule.Expr.Contains($"service=\"{service.Metadata.Name}\"", StringComparison.Ordinal),
                 $"alert {rule.Alert} selects another Service than {service.Metadata.Name}");
         }
 
@@ -186,7 +192,8 @@ internal static partial class ChartChecks
         switch (kind)
         {
             case "Service":
-                check(Dns1035Label().IsMatch(metadata.Name) && metadata.Name.Length <= 63, $"{what}: a Service name is a DNS-1035 label of at most 63 characters");
+                check(Dns1035Label().IsMatch(metadata.Name) && metadata.Name.Length <= 63,
+                    $"{what}: a Service name is a DNS-1035 label of at most 63 characters");
                 break;
             case "Role" or "RoleBinding" or "ClusterRole" or "ClusterRoleBinding":
                 check(metadata.Name.Length is > 0 and <= 253 && !metadata.Name.Contains('/') && !metadata.Name.Contains('%'),
@@ -242,8 +249,10 @@ internal static partial class ChartChecks
         {
             var slash = key.LastIndexOf('/');
             var name = key[(slash + 1)..];
-            check((slash < 0 || IsSubdomain(key[..slash])) && name.Length is > 0 and <= 63 && LabelValue().IsMatch(name), $"{what}: label key {key} is not valid");
-            check(value.Length <= 63 && (value.Length == 0 || LabelValue().IsMatch(value)), $"{what}: label {key}={value} is over 63 characters or not a label value");
+            check((slash < 0 || IsSubdomain(key[..slash])) && name.Length is > 0 and <= 63 && LabelValue().IsMatch(name),
+                $"{what}: label key {key} is not valid");
+            check(value.Length <= 63 && (value.Length == 0 || LabelValue().IsMatch(value)),
+                $"{what}: label {key}={value} is over 63 characters or not a label value");
         }
     }
 

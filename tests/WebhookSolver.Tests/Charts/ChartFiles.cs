@@ -51,7 +51,8 @@ internal static partial class ChartFiles
     }
 
     private static string ValuesPath(string pointer) => string.Concat(pointer.Split('/', StringSplitOptions.RemoveEmptyEntries)
-        .Select((part, i) => part.All(char.IsAsciiDigit) ? $"[{part}]" : (i == 0 ? "" : ".") + part.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)));
+        .Select((part, i) => part.All(char.IsAsciiDigit) ? $"[{part}]" : (i == 0 ? "" : ".")
+            + part.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)));
 
     public static string Readme { get; } = File.ReadAllText(Path.Combine(ChartDirectory, "README.md"));
 

@@ -24,7 +24,8 @@ public partial class ChartMonitoringTests
         expressions.Should().HaveCountGreaterThan(10);
         var problems = expressions.SelectMany(e => MetricNames(e).Where(name => !exported.Contains(name)).Select(name => $"{name} in {e}")).ToList();
         problems.Should().BeEmpty("the dashboard queries only what the server exports");
-        expressions.SelectMany(MetricNames).Should().Contain(["webhook_challenge_requests_total", "webhook_route53_throttled_total", "webhook_route53_requests_total"]);
+        expressions.SelectMany(MetricNames).Should().Contain(["webhook_challenge_requests_total", "webhook_route53_throttled_total",
+            "webhook_route53_requests_total"]);
     }
 
     [Fact]
@@ -37,7 +38,8 @@ public partial class ChartMonitoringTests
         used.Should().Contain(["datasource", "namespace", "service"]);
         used.Except(defined).Should().BeEmpty();
         Panels().Where(p => p.GetProperty("type").GetString() != "row")
-            .Should().OnlyContain(p => p.GetProperty("datasource").GetProperty("uid").GetString() == "${datasource}" && p.GetProperty("targets").GetArrayLength() > 0);
+            .Should().OnlyContain(p => p.GetProperty("datasource").GetProperty("uid").GetString() == "${datasource}"
+                && p.GetProperty("targets").GetArrayLength() > 0);
     }
 
     [Fact]
@@ -45,7 +47,8 @@ public partial class ChartMonitoringTests
     {
         var exported = ExportedSeries();
         exported.Add(CertManagerExpiry);
-        var rules = RenderedChart.Render("r53", "cert-manager", "metrics: {prometheusRule: {enabled: true, runbookBaseURL: https://docs.example.com/alerts.md}}\n")
+        var rules =
+            RenderedChart.Render("r53", "cert-manager", "metrics: {prometheusRule: {enabled: true, runbookBaseURL: https://docs.example.com/alerts.md}}\n")
             .Single<PrometheusRule>().Spec.Groups.SelectMany(g => g.Rules).ToList();
         var runbook = ChartFiles.ReadRepoFile("docs/alerts.md");
 
@@ -66,7 +69,8 @@ public partial class ChartMonitoringTests
         var rule = RenderedChart.Render("r53", "cert-manager", "metrics: {prometheusRule: {enabled: true}}\npki: {servingCertificateDuration: 2160h}\n")
             .Single<PrometheusRule>().Spec.Groups.SelectMany(g => g.Rules).Single(r => r.Alert == "WebhookRoute53ServingCertificateExpiring");
 
-        rule.Expr.Should().Be($"{CertManagerExpiry}{{namespace=\"cert-manager\", name=\"r53-cert-manager-webhook-route53-webhook-tls\"}} - time() < {2160 * 3600 / 6}");
+        rule.Expr.Should().Be($"{CertManagerExpiry}{{namespace=\"cert-manager\", " +
+            $"name=\"r53-cert-manager-webhook-route53-webhook-tls\"}} - time() < {2160 * 3600 / 6}");
     }
 
     [Fact]
@@ -84,7 +88,8 @@ public partial class ChartMonitoringTests
         var inSource = Directory.EnumerateFiles(Path.Combine(ChartFiles.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories)
             .SelectMany(file => SourceMetricName().Matches(File.ReadAllText(file)).Select(m => m.Groups[1].Value)).ToHashSet();
         var docs = new[] { "README.md" }.Concat(Directory.Exists(Path.Combine(ChartFiles.RepoRoot, "docs"))
-                ? Directory.EnumerateFiles(Path.Combine(ChartFiles.RepoRoot, "docs"), "*.md", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(ChartFiles.RepoRoot, f))
+                ? Directory.EnumerateFiles(Path.Combine(ChartFiles.RepoRoot, "docs"), "*.md",
+                    SearchOption.AllDirectories).Select(f => Path.GetRelativePath(ChartFiles.RepoRoot, f))
                 : [])
             .SelectMany(file => DocumentedMetric().Matches(ChartFiles.ReadRepoFile(file)))
             .ToDictionary(m => m.Groups["name"].Value, m => m.Groups["type"].Value, StringComparer.Ordinal);
@@ -105,12 +110,14 @@ public partial class ChartMonitoringTests
         .SelectMany(p => p.TryGetProperty("panels", out var nested) ? nested.EnumerateArray().Prepend(p) : [p]);
 
     private static IEnumerable<string> DashboardExpressions() =>
-        Panels().Where(p => p.TryGetProperty("targets", out _)).SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t => t.GetProperty("expr").GetString()!)
+        Panels().Where(p => p.TryGetProperty("targets", out _)).SelectMany(p => p.GetProperty("targets").EnumerateArray()).Select(t
+            => t.GetProperty("expr").GetString()!)
             .Concat(Dashboard.GetProperty("templating").GetProperty("list").EnumerateArray()
                 .Where(v => v.GetProperty("type").GetString() == "query")
                 .Select(v => v.GetProperty("query").GetProperty("query").GetString()!));
 
-    private static readonly HashSet<string> Keywords = ["by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset"];
+    private static readonly HashSet<string> Keywords =
+        ["by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "bool", "offset"];
 
     /// <summary>The metric names of a PromQL expression (or a Grafana label_values query).</summary>
     private static List<string> MetricNames(string expression)

@@ -25,7 +25,11 @@ public class ChartRenderTests
           apiServerPeers: [{ipBlock: {cidr: 10.0.0.0/16}}]
         metrics:
           serviceMonitor: {enabled: true, interval: 15s, labels: {release: kube-prometheus-stack}}
-          prometheusRule: {enabled: true, labels: {release: kube-prometheus-stack}, alertLabels: {team: platform}, runbookBaseURL: https://docs.example.com/alerts.md}
+          prometheusRule:
+            enabled: true
+            labels: {release: kube-prometheus-stack}
+            alertLabels: {team: platform}
+            runbookBaseURL: https://docs.example.com/alerts.md
           dashboard: {enabled: true, annotations: {grafana_folder: cert-manager}}
         rbac:
           secrets:
@@ -48,7 +52,11 @@ public class ChartRenderTests
         podAnnotations: {example.com/owner: platform}
         priorityClassName: system-cluster-critical
         tolerations: [{key: dedicated, operator: Exists}]
-        topologySpreadConstraints: [{maxSkew: 1, topologyKey: topology.kubernetes.io/zone, whenUnsatisfiable: ScheduleAnyway, labelSelector: {matchLabels: {app.kubernetes.io/name: cert-manager-webhook-route53}}}]
+        topologySpreadConstraints:
+          - maxSkew: 1
+            topologyKey: topology.kubernetes.io/zone
+            whenUnsatisfiable: ScheduleAnyway
+            labelSelector: {matchLabels: {app.kubernetes.io/name: cert-manager-webhook-route53}}
         podDisruptionBudget: {minAvailable: 1}
         logFormat: json
         route53: {assumedReplicas: 5}
@@ -64,11 +72,15 @@ public class ChartRenderTests
         { "53-character release name, another namespace", LongRelease, "platform-certificates", EveryFeature, [] },
         { "the name of the issue's example", "route53-solver-production", "cert-manager", null, [] },
         { "existing ServiceAccount", "r53", "cert-manager", "serviceAccount: {create: false, name: route53-irsa}\n", [] },
-        { "NodePort and host network", "r53", "cert-manager", "service: {type: NodePort}\nhostNetwork: true\nsecurePort: 10260\nnetworkPolicy: {enabled: true}\n", [] },
-        { "null resources, no metrics, one replica", "r53", "cert-manager", "resources: null\nmetrics: {enabled: false}\nreplicaCount: 1\npodDisruptionBudget: {enabled: false}\naffinity: null\n", [] },
-        { "node role credentials", "r53", "cert-manager", "aws: {disableEC2Metadata: false}\nnetworkPolicy: {enabled: true, allowPodIdentityAgent: false, egress: []}\n", [] },
+        { "NodePort and host network", "r53", "cert-manager",
+            "service: {type: NodePort}\nhostNetwork: true\nsecurePort: 10260\nnetworkPolicy: {enabled: true}\n", [] },
+        { "null resources, no metrics, one replica", "r53", "cert-manager",
+            "resources: null\nmetrics: {enabled: false}\nreplicaCount: 1\npodDisruptionBudget: {enabled: false}\naffinity: null\n", [] },
+        { "node role credentials", "r53", "cert-manager",
+            "aws: {disableEC2Metadata: false}\nnetworkPolicy: {enabled: true, allowPodIdentityAgent: false, egress: []}\n", [] },
         { "--set forms", "r53", "kube-system", null,
-            ["--set", "rbac.secrets[0].namespace=cert-manager,rbac.secrets[0].resourceNames={a,b}", "--set", @"serviceAccount.annotations.eks\.amazonaws\.com/role-arn=arn:aws:iam::111122223333:role/r",
+            ["--set", "rbac.secrets[0].namespace=cert-manager,rbac.secrets[0].resourceNames={a,b}", "--set",
+                @"serviceAccount.annotations.eks\.amazonaws\.com/role-arn=arn:aws:iam::111122223333:role/r",
              "--set", "replicaCount=3", "--set-string", "podLabels.version=1"] },
     };
 
@@ -92,7 +104,8 @@ public class ChartRenderTests
         chart.Single<V1Deployment>().Spec.Template.Spec.Containers[0].Image.Should().Be("registry.example.com/cert-manager-webhook-route53:0.1.0");
         chart.Named<V1ServiceAccount>(fullname);
         chart.Named<V1APIService>("v1alpha1.acme.example.com");
-        chart.Objects.Select(RenderedChart.KindOf).Should().NotContain(["NetworkPolicy", "ServiceMonitor", "PrometheusRule", "ConfigMap"], "the optional objects are off by default");
+        chart.Objects.Select(RenderedChart.KindOf).Should().NotContain(["NetworkPolicy", "ServiceMonitor", "PrometheusRule", "ConfigMap"],
+            "the optional objects are off by default");
         chart.All<V1Role>().Select(r => r.Metadata.Name).Should().Equal($"{fullname}:leases");
     }
 
@@ -116,7 +129,8 @@ public class ChartRenderTests
         var broken = rendered.Output
             .Replace("targetPort: https", "targetPort: http", StringComparison.Ordinal)
             .Replace("commonName: route53-webhook-cert-manager-webhook-route53-ca", "commonName: ca." + new string('x', 70), StringComparison.Ordinal)
-            .Replace("name: route53-webhook-cert-manager-webhook-route53:leases\nsubjects", "name: route53-webhook-cert-manager-webhook-route53:lease\nsubjects", StringComparison.Ordinal)
+            .Replace("name: route53-webhook-cert-manager-webhook-route53:leases\nsubjects",
+                "name: route53-webhook-cert-manager-webhook-route53:lease\nsubjects", StringComparison.Ordinal)
             .Replace("jobLabel: app.kubernetes.io/name", "jobLabel: app", StringComparison.Ordinal);
         var chart = RenderedChart.Read("route53-webhook", "cert-manager", broken);
 
@@ -126,7 +140,8 @@ public class ChartRenderTests
         problems.Should().Contain(p => p.Contains("64 bytes", StringComparison.Ordinal));
         problems.Should().Contain(p => p.Contains(":lease,", StringComparison.Ordinal));
         problems.Should().Contain(p => p.Contains("jobLabel app", StringComparison.Ordinal));
-        ChartChecks.Problems(chart, new HashSet<string>()).Should().Contain(p => p.Contains(CertManager, StringComparison.Ordinal), "cert-manager is the one outside caller");
+        ChartChecks.Problems(chart, new HashSet<string>()).Should().Contain(p => p.Contains(CertManager, StringComparison.Ordinal),
+            "cert-manager is the one outside caller");
     }
 
     [Fact]
@@ -145,8 +160,10 @@ public class ChartRenderTests
     {
         var chart = RenderedChart.Render("route53-webhook", "cert-manager", EveryFeature);
 
-        Rules(chart, "cert-manager", "secret-reader").Should().ContainSingle().Which.ResourceNames.Should().Equal("route53-credentials", "route53-credentials-staging");
-        Rules(chart, "team-a", "secret-reader").Should().ContainSingle().Which.ResourceNames.Should().BeNull("an entry without names allows every Secret of team-a");
+        Rules(chart, "cert-manager", "secret-reader").Should().ContainSingle().Which.ResourceNames.Should().Equal("route53-credentials",
+            "route53-credentials-staging");
+        Rules(chart, "team-a",
+            "secret-reader").Should().ContainSingle().Which.ResourceNames.Should().BeNull("an entry without names allows every Secret of team-a");
         Rules(chart, "team-a", "token-requester").Should().ContainSingle().Which.ResourceNames.Should().Equal("route53-dns", "route53-dns-2");
         Rules(chart, "team-b", "token-requester").Should().ContainSingle().Which.ResourceNames.Should().Equal("route53");
         chart.All<V1RoleBinding>().Where(b => b.Metadata.Name.EndsWith(":secret-reader", StringComparison.Ordinal)).Select(b => b.Metadata.NamespaceProperty)
@@ -235,7 +252,8 @@ public class ChartRenderTests
     public static TheoryData<string, string, string[], string> Mistakes() => new()
     {
         { "a release name over 53 characters", LongRelease + "x", [], "53" },
-        { "a scrape timeout above the interval", "r53", ["--set", "metrics.serviceMonitor.enabled=true,metrics.serviceMonitor.interval=15s,metrics.serviceMonitor.scrapeTimeout=30s"], "scrapeTimeout" },
+        { "a scrape timeout above the interval", "r53",
+            ["--set", "metrics.serviceMonitor.enabled=true,metrics.serviceMonitor.interval=15s,metrics.serviceMonitor.scrapeTimeout=30s"], "scrapeTimeout" },
         { "a serving certificate under cert-manager's 1h minimum", "r53", ["--set", "pki.servingCertificateDuration=30m"], "servingCertificateDuration" },
         { "a fractional scrape interval", "r53", ["--set", "metrics.serviceMonitor.interval=1.5m"], "interval" },
         { "a fractional CA duration", "r53", ["--set", "pki.caDuration=1.5h"], "caDuration" },

@@ -150,7 +150,8 @@ public partial class ChartWiringTests
         chart.Named<V1ClusterRoleBinding>($"{fullname}:auth-delegator").RoleRef.Name.Should().Be("system:auth-delegator");
         var reader = chart.Named<V1RoleBinding>($"{fullname}:webhook-authentication-reader");
         reader.Metadata.NamespaceProperty.Should().Be("kube-system");
-        reader.RoleRef.Should().BeEquivalentTo(new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role", Name = "extension-apiserver-authentication-reader" });
+        reader.RoleRef.Should().BeEquivalentTo(new V1RoleRef { ApiGroup = "rbac.authorization.k8s.io", Kind = "Role",
+            Name = "extension-apiserver-authentication-reader" });
 
         var clusterRole = chart.All<V1ClusterRole>().Should().ContainSingle("only the domain-solver role is cluster-wide").Subject;
         clusterRole.Rules.Should().ContainSingle().Which.Should().BeEquivalentTo(new V1PolicyRule
@@ -164,9 +165,11 @@ public partial class ChartWiringTests
 
         var rules = chart.All<V1Role>().SelectMany(r => r.Rules.Select(rule => (r.Metadata.NamespaceProperty, Rule: rule))).ToList();
         rules.Where(r => r.Rule.Resources.Contains("secrets")).Should().HaveCount(2).And.OnlyContain(r => r.Rule.Verbs.SequenceEqual(new[] { "get" }));
-        rules.Single(r => r.Rule.Resources.Contains("secrets") && r.NamespaceProperty == "cert-manager").Rule.ResourceNames.Should().Equal("route53-credentials");
+        rules.Single(r => r.Rule.Resources.Contains("secrets")
+            && r.NamespaceProperty == "cert-manager").Rule.ResourceNames.Should().Equal("route53-credentials");
         rules.Single(r => r.Rule.Resources.Contains("serviceaccounts/token")).Rule
-            .Should().BeEquivalentTo(new V1PolicyRule { ApiGroups = [""], Resources = ["serviceaccounts/token"], Verbs = ["create"], ResourceNames = ["route53-dns"] });
+            .Should().BeEquivalentTo(new V1PolicyRule { ApiGroups = [""], Resources = ["serviceaccounts/token"], Verbs = ["create"],
+                ResourceNames = ["route53-dns"] });
         chart.All<V1Role>().Concat<object>(chart.All<V1ClusterRole>()).SelectMany(r => r is V1Role role ? role.Rules : ((V1ClusterRole)r).Rules)
             .SelectMany(rule => rule.Verbs.Concat(rule.Resources).Concat(rule.ApiGroups)).Should().NotContain("*");
     }

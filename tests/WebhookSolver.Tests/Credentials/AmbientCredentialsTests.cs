@@ -50,7 +50,8 @@ public class AmbientCredentialsTests
     public async Task ASharedCredentialsProfileAndItsRegionAreUsed()
     {
         using var scope = new AwsEnvironmentScope();
-        scope.WriteFile("credentials", "[default]\naws_access_key_id = AKIADEFAULT000000000\naws_secret_access_key = default-secret\n\n[dns]\naws_access_key_id = AKIAPROFILE000000000\naws_secret_access_key = profile-secret\n");
+        scope.WriteFile("credentials", "[default]\naws_access_key_id = AKIADEFAULT000000000\naws_secret_access_key = " +
+            "default-secret\n\n[dns]\naws_access_key_id = AKIAPROFILE000000000\naws_secret_access_key = profile-secret\n");
         scope.WriteFile("config", "[profile dns]\nregion = ap-southeast-2\n");
         scope.Set("AWS_PROFILE", "dns");
         await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
@@ -169,7 +170,8 @@ public class AmbientCredentialsTests
         var failure = (await resolve.Should().ThrowAsync<SolverException>()).Which;
         failure.Message.Should().Be(
             "ambient credentials are allowed but the webhook's pod has none: tried environment variables, shared files (none), IRSA, " +
-            "EKS Pod Identity, instance metadata (off: AWS_EC2_METADATA_DISABLED=true). Give the webhook's ServiceAccount an IAM role with IRSA or EKS Pod Identity");
+            "EKS Pod Identity, instance metadata (off: AWS_EC2_METADATA_DISABLED=true). Give the webhook's ServiceAccount an IAM role " +
+            "with IRSA or EKS Pod Identity");
         failure.Message.Length.Should().BeLessThanOrEqualTo(300);
     }
 
@@ -177,7 +179,8 @@ public class AmbientCredentialsTests
     public async Task ABrokenIrsaSetupIsNamedWithItsRoleAndFix()
     {
         using var scope = new AwsEnvironmentScope();
-        scope.Set("AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/cert-manager").Set("AWS_WEB_IDENTITY_TOKEN_FILE", Path.Combine(scope.Directory, "missing-token"));
+        scope.Set("AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/cert-manager").Set("AWS_WEB_IDENTITY_TOKEN_FILE",
+            Path.Combine(scope.Directory, "missing-token"));
         await using var harness = await ChainHarness.StartAsync(_ => AwsEnvironment.FromProcess());
 
         var resolve = () => ResolveAmbient(harness);
@@ -231,7 +234,8 @@ public class AmbientCredentialsTests
         var rejected = await ((Func<Task<AwsIdentity>>)(() => ResolveAmbient(harness))).Should().ThrowAsync<SolverException>();
         scope.Set("AWS_ROLE_ARN", null).Set("AWS_WEB_IDENTITY_TOKEN_FILE", null)
             .Set("AWS_ACCESS_KEY_ID", "AKIAPLANTEDAMBIENT").Set("AWS_SECRET_ACCESS_KEY", "planted-ambient-secret-8c2f");
-        var denied = await ((Func<Task<AwsIdentity>>)(() => ResolveAmbient(harness, """{"role": "arn:aws:iam::222222222222:role/denied"}"""))).Should().ThrowAsync<SolverException>();
+        var denied = await ((Func<Task<AwsIdentity>>)(()
+            => ResolveAmbient(harness, """{"role": "arn:aws:iam::222222222222:role/denied"}"""))).Should().ThrowAsync<SolverException>();
 
         denied.WithMessage("unable to assume role: AccessDenied*");
         string[] texts = [rejected.Which.ToString(), denied.Which.ToString(), .. harness.Logs.Lines()];

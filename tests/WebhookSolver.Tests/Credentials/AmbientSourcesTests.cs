@@ -22,7 +22,8 @@ public class AmbientSourcesTests
     {
         // setup, the message contains, the message does not contain
         { "nothing, metadata off",
-            ["has none: tried environment variables, shared files (none), IRSA, EKS Pod Identity, instance metadata (off: AWS_EC2_METADATA_DISABLED=true)", "IRSA or EKS Pod Identity"],
+            ["has none: tried environment variables, shared files (none), IRSA, EKS Pod Identity, instance metadata (off: AWS_EC2_METADATA_DISABLED=true)",
+                "IRSA or EKS Pod Identity"],
             [] },
         { "nothing, metadata on", ["instance metadata (no instance role)"], ["AWS_EC2_METADATA_DISABLED"] },
         { "a shared file without usable keys", ["shared files (profile dns gave none)"], [] },

@@ -14,7 +14,8 @@ public class AwsCredentialChainTests
         """{"region": "eu-central-1", "accessKeyIDSecretRef": {"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
 
     private const string CrossAccountConfig =
-        """{"region": "eu-central-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "accessKeyIDSecretRef": {"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
+        """{"region": "eu-central-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "accessKeyIDSecretRef": """ +
+            """{"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
 
     private static Task<AwsIdentity> Resolve(ChainHarness harness, string configJson, bool allowAmbient = false, string ns = Namespace) =>
         harness.Chain.GetAsync(Request(configJson, allowAmbient, ns), CancellationToken.None).AsTask();
@@ -57,7 +58,8 @@ public class AwsCredentialChainTests
         harness.Sts.AcceptWebIdentityToken("sa-token");
         harness.Sts.AllowRole(Role);
 
-        await Resolve(harness, """{"region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "https://oidc.example"]}}}}""");
+        await Resolve(harness, """{"region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "auth": """ +
+            """{"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "https://oidc.example"]}}}}""");
 
         harness.Kubernetes.TokenRequests.Single().Audiences.Should().Equal("sts.amazonaws.com", "https://oidc.example");
     }
@@ -249,7 +251,8 @@ public class AwsCredentialChainTests
         var resolve = () => Resolve(harness, CrossAccountConfig);
 
         var first = await resolve.Should().ThrowAsync<SolverException>();
-        first.WithMessage("unable to assume role: AccessDenied: User: arn:aws:iam::111111111111:user/source is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/dns-manager*");
+        first.WithMessage("unable to assume role: AccessDenied: User: arn:aws:iam::111111111111:user/source is not authorized to perform: sts:AssumeRole on " +
+            "resource: arn:aws:iam::222222222222:role/dns-manager*");
         var second = await resolve.Should().ThrowAsync<SolverException>();
         second.Which.Message.Should().Be(first.Which.Message, "messages are stable across retries (no request ids)");
 

@@ -11,14 +11,16 @@ public sealed class CredentialFormatTests
         """{"region": "eu-central-1", "accessKeyIDSecretRef": {"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
 
     private const string CrossAccount =
-        """{"region": "eu-central-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "accessKeyIDSecretRef": {"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
+        """{"region": "eu-central-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "accessKeyIDSecretRef": """ +
+            """{"name": "aws", "key": "id"}, "secretAccessKeySecretRef": {"name": "aws", "key": "secret"}}""";
 
     [Theory]
     [InlineData("AKIDATTACKER\r\nX-Evil: 1", "good-secret", "the value at key \"id\" of Secret \"aws\" (accessKeyIDSecretRef) is not an AWS access key id")]
     [InlineData("AKIDATTACKER00000000\r\nContent-Length: 0\r\n\r\nGET /smuggled HTTP/1.1", "good-secret", "(accessKeyIDSecretRef) is not an AWS access key id")]
     [InlineData("akidlowercase0000000", "good-secret", "(accessKeyIDSecretRef) is not an AWS access key id")]
     [InlineData("AKIDÜBER000000000000", "good-secret", "(accessKeyIDSecretRef) is not an AWS access key id")]
-    [InlineData("AKIAIOSFODNN7EXAMPLE", "secret\r\nX-Evil: 1", "the value at key \"secret\" of Secret \"aws\" (secretAccessKeySecretRef) is not an AWS secret access key")]
+    [InlineData("AKIAIOSFODNN7EXAMPLE", "secret\r\nX-Evil: 1",
+        "the value at key \"secret\" of Secret \"aws\" (secretAccessKeySecretRef) is not an AWS secret access key")]
     [InlineData("AKIAIOSFODNN7EXAMPLE", "s\u00e9cret", "(secretAccessKeySecretRef) is not an AWS secret access key")]
     public async Task AHostileValueInTheSecretIsRefusedWithoutShowingIt(string id, string secret, string message)
     {
@@ -39,7 +41,8 @@ public sealed class CredentialFormatTests
     {
         await using var elsewhere = await FakeHttpServer.StartAsync("redirect target", (RecordedRequest _) => (FakeResponse?)null);
         await using var redirector = await FakeHttpServer.StartAsync("redirecting STS",
-            (RecordedRequest _) => (FakeResponse?)new FakeResponse(status) { Headers = new Dictionary<string, string> { ["Location"] = elsewhere.BaseAddress.ToString() } });
+            (RecordedRequest _)
+                => (FakeResponse?)new FakeResponse(status) { Headers = new Dictionary<string, string> { ["Location"] = elsewhere.BaseAddress.ToString() } });
         await using var harness = await ChainHarness.StartAsync(stsEndpoint: redirector.BaseAddress);
         harness.Kubernetes.AddSecret(Namespace, "aws", new Dictionary<string, string> { ["id"] = "AKIASTATICEXAMPLE", ["secret"] = "static/secret+key" });
 

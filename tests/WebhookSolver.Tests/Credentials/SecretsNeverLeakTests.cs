@@ -29,8 +29,10 @@ public class SecretsNeverLeakTests
         string[] configs =
         [
             """{"region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns"}}}}""",
-            """{"region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "auth": {"kubernetes": {"serviceAccountRef": {"name": "rejected"}}}}""",
-            """{"region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/denied", "auth": {"kubernetes": {"serviceAccountRef": {"name": "other-role"}}}}""",
+            """{"region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/dns-manager", "auth": {"kubernetes": """ +
+                """{"serviceAccountRef": {"name": "rejected"}}}}""",
+            """{"region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/denied", "auth": {"kubernetes": """ +
+                """{"serviceAccountRef": {"name": "other-role"}}}}""",
             $$"""{ {{keys}} }""",
             $$"""{ {{keys}}, "region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/dns-manager" }""",
             $$"""{ {{keys}}, "region": "eu-west-1", "role": "arn:aws:iam::222222222222:role/denied" }""",
@@ -58,7 +60,8 @@ public class SecretsNeverLeakTests
         outputs.AddRange(harness.Logs.Lines());
         successes.Should().Be(3);
         outputs.Should().HaveCountGreaterThan(configs.Length - 3, "every failure and every success leaves text to inspect");
-        string[] planted = [PlantedKeyId, PlantedSecret, PlantedToken, RejectedToken, .. harness.Sts.Issued.SelectMany(i => new[] { i.SecretAccessKey, i.SessionToken })];
+        string[] planted =
+            [PlantedKeyId, PlantedSecret, PlantedToken, RejectedToken, .. harness.Sts.Issued.SelectMany(i => new[] { i.SecretAccessKey, i.SessionToken })];
         foreach (var text in outputs)
         {
             foreach (var value in planted)

@@ -117,7 +117,8 @@ public class DurationSettingsTests
     }
 
     private static IEnumerable<Type> OptionsTypes() => typeof(WebhookOptions).Assembly.GetTypes()
-        .Where(type => type is { IsClass: true, IsAbstract: false } && type.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true }
+        .Where(type => type is { IsClass: true, IsAbstract: false }
+            && type.GetField("Section", BindingFlags.Public | BindingFlags.Static) is { IsLiteral: true }
                        && type.GetConstructor(Type.EmptyTypes) is not null && DurationProperties(type).Any());
 
     private static IEnumerable<PropertyInfo> DurationProperties(Type type) =>

@@ -44,7 +44,8 @@ public class FirstRunTests
         var run = await ServerCommand.RunToExitAsync(directory.Path, [.. ServingFlags(directory), $"--kubeconfig={missing}"]);
 
         run.ExitCode.Should().Be(WebhookHost.BadUsage, run.All);
-        run.ErrorLines.Should().Equal($"error: --kubeconfig {missing} does not exist: give the path of a kubeconfig file, or leave the flag out inside a cluster");
+        run.ErrorLines.Should().Equal($"error: --kubeconfig {missing} does not exist: give the path of a kubeconfig file, or leave " +
+            "the flag out inside a cluster");
         run.All.Should().NotContain("   at ");
     }
 
@@ -88,7 +89,8 @@ public class DotnetRunTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "msbuild", TestData.RepositoryFile("src/WebhookSolver/WebhookSolver.csproj"), "-getProperty:RunWorkingDirectory", "-nologo" })
+        foreach (var arg in new[] { "msbuild", TestData.RepositoryFile("src/WebhookSolver/WebhookSolver.csproj"), "-getProperty:RunWorkingDirectory",
+            "-nologo" })
         {
             start.ArgumentList.Add(arg);
         }

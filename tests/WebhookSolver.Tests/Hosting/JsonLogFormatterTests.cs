@@ -80,7 +80,8 @@ public class JsonLogFormatterTests
     /// <summary>A message template with its values, as [LoggerMessage] produces it.</summary>
     private sealed class FormattedState(string template, object?[] values) : IReadOnlyList<KeyValuePair<string, object?>>
     {
-        private readonly List<KeyValuePair<string, object?>> _pairs = [.. Names(template).Zip(values, (name, value) => new KeyValuePair<string, object?>(name, value)),
+        private readonly List<KeyValuePair<string,
+            object?>> _pairs = [.. Names(template).Zip(values, (name, value) => new KeyValuePair<string, object?>(name, value)),
             new("{OriginalFormat}", template)];
 
         public int Count => _pairs.Count;

@@ -27,11 +27,13 @@ public class JsonLogsTests
         await using var server = RunningServer.Start(directory.Path, ["--local", "--secure-port=0", "--metrics-port=0", "--log-format=json"]);
         var started = Parse(await server.WaitForLineAsync(line => Parse(line)?["category"]?.GetValue<string>() == "WebhookSolver.Hosting.WebhookHost"))!;
         var address = new Uri(started["message"]!.GetValue<string>().Split(' ')[1]);
-        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var handler =
+            new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
         using var http = new HttpClient(handler) { BaseAddress = address };
 
         using var answer = await http.PostAsync(new Uri("/apis/acme.example.com/v1alpha1/route53", UriKind.Relative),
-            new StringContent(File.ReadAllText(TestData.PathOf("payloads", "present-ambient-with-typemeta.json")), System.Text.Encoding.UTF8, "application/json"));
+            new StringContent(File.ReadAllText(TestData.PathOf("payloads", "present-ambient-with-typemeta.json")), System.Text.Encoding.UTF8,
+                "application/json"));
         var failed = Parse(await server.WaitForLineAsync(line => Parse(line)?["eventId"]?.GetValue<int>() == 2002))!;
 
         answer.StatusCode.Should().Be(HttpStatusCode.Created);
@@ -50,6 +52,7 @@ public class JsonLogsTests
         failed["resourceNamespace"]!.GetValue<string>().Should().Be("cert-manager");
         failed.Select(field => field.Key).Should().NotContain(["Scopes", "scopes", "State", "spanId", "traceId", "requestPath", "requestId"]);
         failed.ToJsonString().Length.Should().BeLessThan(message.Length + 500, "the failure appears once, with a few short fields");
-        server.Lines.Should().OnlyContain(line => Parse(line) != null && Parse(line)!.ContainsKey("timestamp"), "every line is one JSON object with a timestamp");
+        server.Lines.Should().OnlyContain(line => Parse(line) != null && Parse(line)!.ContainsKey("timestamp"),
+            "every line is one JSON object with a timestamp");
     }
 }

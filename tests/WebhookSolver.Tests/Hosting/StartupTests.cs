@@ -58,7 +58,8 @@ public class StartupTests
         var exitCode = await RunAsync(errors, "--local", "--Webhook:SecurePort=none");
 
         exitCode.Should().Be(WebhookHost.BadUsage);
-        errors.ToString().Should().Be("error: Failed to convert configuration value 'none' at 'Webhook:SecurePort' to type 'System.Int32'." + Environment.NewLine);
+        errors.ToString().Should().Be("error: Failed to convert configuration value 'none' at 'Webhook:SecurePort' to type 'System.Int32'."
+            + Environment.NewLine);
     }
 
     [Theory]

@@ -181,7 +181,8 @@ public sealed class ReplicaLeasesTests
     public async Task LocalModeHoldsNoLeaseAndTakesTheWholeBudget()
     {
         await using var api = await FakeKubernetesApi.StartAsync();
-        await using var replica = await InProcessReplica.StartAsync("webhook-a", api, NoRoute53, new Dictionary<string, string?> { ["Webhook:Local"] = "true" });
+        await using var replica =
+            await InProcessReplica.StartAsync("webhook-a", api, NoRoute53, new Dictionary<string, string?> { ["Webhook:Local"] = "true" });
 
         await Task.Delay(300);
 

@@ -66,7 +66,8 @@ public partial class DockerfileTests
 
         from.Should().Be("FROM --platform=$BUILDPLATFORM ${SDK_IMAGE} AS build", "a multi-arch build must not run the SDK under emulation");
         build.Should().Contain("ARG TARGETARCH");
-        build.Should().Contain(i => i.StartsWith("RUN dotnet restore ", StringComparison.Ordinal) && i.EndsWith(" -a \"$TARGETARCH\"", StringComparison.Ordinal),
+        build.Should().Contain(i => i.StartsWith("RUN dotnet restore ", StringComparison.Ordinal)
+            && i.EndsWith(" -a \"$TARGETARCH\"", StringComparison.Ordinal),
             "the restore layer restores for the architecture the publish targets");
         build.Should().Contain("RUN bash build/publish.sh /app -a \"$TARGETARCH\"");
         ChartFiles.ReadRepoFile("build/publish.sh").Should().Contain("\"$@\"", "publish.sh passes -a on to dotnet publish");
@@ -93,8 +94,10 @@ public partial class DockerfileTests
         mounting.Should().NotBeEmpty();
         foreach (var example in mounting)
         {
-            example.Should().Contain($"~/.aws:{home}/.aws:ro", "the SDK reads $HOME/.aws, and the image's user (65532, no passwd entry) has HOME set by the image");
-            example.Should().Contain("--user \"$(id -u):$(id -g)\"", "~/.aws/credentials is readable by its owner only (0600), so the container runs as that owner");
+            example.Should().Contain($"~/.aws:{home}/.aws:ro",
+                "the SDK reads $HOME/.aws, and the image's user (65532, no passwd entry) has HOME set by the image");
+            example.Should().Contain("--user \"$(id -u):$(id -g)\"",
+                "~/.aws/credentials is readable by its owner only (0600), so the container runs as that owner");
         }
     }
 

@@ -22,7 +22,8 @@ public sealed class ChangeBatchPlannerTests
         var read = new ResourceRecordSet("_acme-challenge.example.com.", "TXT", 300, ["\"foreign\""]);
 
         var plan = ChangeBatchPlanner.Plan(
-            [Present("_acme-challenge.example.com.", "a"), Present("_acme-challenge.example.com.", "b"), CleanUp("_acme-challenge.example.com.", "foreign-not-ours")],
+            [Present("_acme-challenge.example.com.", "a"), Present("_acme-challenge.example.com.", "b"),
+                CleanUp("_acme-challenge.example.com.", "foreign-not-ours")],
             Read(read));
 
         var changes = plan.Batches.Should().ContainSingle().Which.Changes;

@@ -25,7 +25,8 @@ public sealed class ChangeBatcherTests
     private static string Fqdn(int i) => $"_acme-challenge.app{i}.example.com.";
 
     private static Task PresentAll(Route53Harness harness, IEnumerable<int> names, string? configJson = null) =>
-        Task.WhenAll(names.Select(i => harness.Solver.PresentAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i), configJson: configJson), CancellationToken.None)));
+        Task.WhenAll(names.Select(i
+            => harness.Solver.PresentAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i), configJson: configJson), CancellationToken.None)));
 
     [Fact]
     public async Task FiftyConcurrentPresentsAndCleanUpsForOneZoneCostOneChangeBatchEach()
@@ -65,7 +66,8 @@ public sealed class ChangeBatcherTests
         harness.Fake.Calls("ListHostedZonesByName").Should().Be(1);
         harness.Fake.Calls("ChangeResourceRecordSets").Should().BeLessThanOrEqualTo(3,
             "the zone lookup spent the burst, so the first round waited for its turn and took every Present that had arrived; stragglers go together next");
-        harness.Fake.Calls("ListResourceRecordSets").Should().Be(0, "a Present at a name with nothing known is a CREATE, which Route53 refuses if a set exists");
+        harness.Fake.Calls("ListResourceRecordSets").Should().Be(0,
+            "a Present at a name with nothing known is a CREATE, which Route53 refuses if a set exists");
         foreach (var i in Enumerable.Range(0, 50))
         {
             harness.Fake.TxtTexts(zone, Fqdn(i)).Should().Equal($"key-{i}");
@@ -74,7 +76,8 @@ public sealed class ChangeBatcherTests
         await Task.WhenAll(Enumerable.Range(0, 50).Select(i =>
             harness.Solver.CleanUpAsync(Route53Harness.Challenge($"key-{i}", Fqdn(i)), CancellationToken.None)));
 
-        harness.Fake.Calls("ChangeResourceRecordSets").Should().BeLessThanOrEqualTo(5, "a round that found a token left at once, the others waited and went together");
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().BeLessThanOrEqualTo(5,
+            "a round that found a token left at once, the others waited and went together");
         harness.Fake.Calls("ListResourceRecordSets").Should().Be(0, "each CleanUp DELETEs exactly the set this process wrote");
         harness.Fake.RecordSets(zone).Should().ContainSingle().Which.Type.Should().Be("A");
     }
@@ -138,10 +141,12 @@ public sealed class ChangeBatcherTests
         var config = $"{{\"hostedZoneID\":\"{zone}\"}}";
 
         var good = PresentAll(harness, Enumerable.Range(0, 10), config);
-        var bad = harness.Solver.PresentAsync(Route53Harness.Challenge("stray", "_acme-challenge.example.org.", "example.org.", config), CancellationToken.None);
+        var bad =
+            harness.Solver.PresentAsync(Route53Harness.Challenge("stray", "_acme-challenge.example.org.", "example.org.", config), CancellationToken.None);
 
         (await bad.Invoking(t => t).Should().ThrowAsync<SolverException>()).Which.Message.Should().Be(
-            $"Route53 refused the change on hosted zone {zone}: the record name is not inside that hosted zone; correct hostedZoneID in the Issuer's solver config: " +
+            $"Route53 refused the change on hosted zone {zone}: the record name is not inside that hosted zone; correct hostedZoneID " +
+                "in the Issuer's solver config: " +
             "RRSet with DNS name _acme-challenge.example.org. is not permitted in zone example.com.");
         await good;
         foreach (var i in Enumerable.Range(0, 10))

@@ -17,9 +17,12 @@ public sealed class HostedZoneFinderTests
         { "_acme-challenge.www.example.com.", "Z1 example.com;Z2 www.example.com private", "Z1" },
         { "_acme-challenge.www.example.com.", "Z1 example.com;Z2 other.example.com", "Z1" },
         { "_acme-challenge.www.example.com.", "Z1 example.com;Z2 example.com private", "Z1" },
-        { "_acme-challenge.www.example.com.", "Z1 example.com;Z2 example.com", "several public hosted zones are named example.com. (Z1 example.com., Z2 example.com.)" },
-        { "_acme-challenge.www.example.com.", "Z2 example.com private", "only private hosted zones contain _acme-challenge.www.example.com. (Z2 example.com. private)" },
-        { "_acme-challenge.www.example.com.", "Z1 ample.com;Z2 www.example.com.au", "no Route53 hosted zone in this AWS account contains _acme-challenge.www.example.com." },
+        { "_acme-challenge.www.example.com.", "Z1 example.com;Z2 example.com",
+            "several public hosted zones are named example.com. (Z1 example.com., Z2 example.com.)" },
+        { "_acme-challenge.www.example.com.", "Z2 example.com private",
+            "only private hosted zones contain _acme-challenge.www.example.com. (Z2 example.com. private)" },
+        { "_acme-challenge.www.example.com.", "Z1 ample.com;Z2 www.example.com.au",
+            "no Route53 hosted zone in this AWS account contains _acme-challenge.www.example.com." },
         { "_acme-challenge.www.example.com.", "Z1 Example.COM.", "Z1" },
     };
 
@@ -49,7 +52,8 @@ public sealed class HostedZoneFinderTests
     {
         await using var harness = await Route53Harness.StartAsync();
 
-        var zone = await harness.Get<HostedZoneFinder>().FindAsync(Identity, configured, "_acme-challenge.example.com.", "example.com.", CancellationToken.None);
+        var zone =
+            await harness.Get<HostedZoneFinder>().FindAsync(Identity, configured, "_acme-challenge.example.com.", "example.com.", CancellationToken.None);
 
         zone.Id.Should().Be(expected);
         harness.Fake.Server.Requests.Should().BeEmpty();

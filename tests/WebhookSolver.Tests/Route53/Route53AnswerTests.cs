@@ -39,7 +39,15 @@ public sealed class Route53AnswerTests
         harness.Fake.Inject((operation, _) => operation == "ListHostedZonesByName"
             ? new FakeResponse(200, $"""
                 <?xml version="1.0" encoding="UTF-8"?>
-                <ListHostedZonesByNameResponse xmlns="{FakeRoute53.Namespace}"><HostedZones><HostedZone><Id>{System.Security.SecurityElement.Escape(id)}</Id><Name>example.com.</Name><CallerReference>r</CallerReference><Config><PrivateZone>false</PrivateZone></Config><ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone></HostedZones><DNSName>example.com</DNSName><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems></ListHostedZonesByNameResponse>
+                <ListHostedZonesByNameResponse xmlns="{FakeRoute53.Namespace}">
+                  <HostedZones>
+                    <HostedZone>
+                      <Id>{System.Security.SecurityElement.Escape(id)}</Id><Name>example.com.</Name><CallerReference>r</CallerReference>
+                      <Config><PrivateZone>false</PrivateZone></Config><ResourceRecordSetCount>2</ResourceRecordSetCount>
+                    </HostedZone>
+                  </HostedZones>
+                  <DNSName>example.com</DNSName><IsTruncated>false</IsTruncated><MaxItems>100</MaxItems>
+                </ListHostedZonesByNameResponse>
                 """, "text/xml")
             : null);
 
@@ -58,7 +66,9 @@ public sealed class Route53AnswerTests
             ? null
             : new FakeResponse(200, $"""
                 <?xml version="1.0" encoding="UTF-8"?>
-                <ChangeResourceRecordSetsResponse xmlns="{FakeRoute53.Namespace}"><ChangeInfo><Id>/change/../../hostedzone/Z9</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>
+                <ChangeResourceRecordSetsResponse xmlns="{FakeRoute53.Namespace}">
+                  <ChangeInfo><Id>/change/../../hostedzone/Z9</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00Z</SubmittedAt></ChangeInfo>
+                </ChangeResourceRecordSetsResponse>
                 """, "text/xml"));
 
         var call = () => harness.Get<Route53Client>().ChangeResourceRecordSetsAsync(Identity, "Z1", [], CancellationToken.None);

@@ -79,7 +79,8 @@ public sealed class Route53ClientTests
 
     public static TheoryData<string, string, string> PermanentErrors() => new()
     {
-        { "AccessDenied", "AccessDenied", "Route53 denied ListResourceRecordSets on hosted zone {zone}: allow the action route53:ListResourceRecordSets for this AWS identity in its IAM policy*" },
+        { "AccessDenied", "AccessDenied", "Route53 denied ListResourceRecordSets on hosted zone {zone}: allow the action route53:ListResourceRecordSets for " +
+            "this AWS identity in its IAM policy*" },
         { "NoSuchHostedZone", "NoSuchHostedZone", "hosted zone ZMISSING does not exist in the AWS account of these credentials: correct hostedZoneID*" },
         { "UnknownKey", "InvalidClientTokenId", "AWS does not recognise the access key id*" },
         { "WrongSecret", "SignatureDoesNotMatch", "AWS rejected the request signature: the secret access key does not belong to the access key id*" },
@@ -136,27 +137,36 @@ public sealed class Route53ClientTests
     public static TheoryData<string, string, string, bool> ErrorBodies() => new()
     {
         {
-            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>",
+            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate " +
+                "exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>",
             "Throttling", "None", true
         },
         {
-            "<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to delete resource record set [name='a.example.com.', type='TXT'] but it was not found</Message></Messages><RequestId>r2</RequestId></InvalidChangeBatch>",
+            "<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to delete resource record set " +
+                "[name='a.example.com.', type='TXT'] but it was not found</Message></Messages><RequestId>r2</RequestId></InvalidChangeBatch>",
             "InvalidChangeBatch", "NotFound", false
         },
         {
-            "<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to delete resource record set [name='a.example.com.', type='TXT'] but the values provided do not match the current values</Message></Messages></InvalidChangeBatch>",
+            "<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to delete resource record set " +
+                "[name='a.example.com.', type='TXT'] but the values provided do not match the current values</Message></Messages></InvalidChangeBatch>",
             "InvalidChangeBatch", "ValuesChanged", false
         },
         {
-            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>InvalidChangeBatch</Code><Message>[Tried to create resource record set [name='a.example.com.', type='TXT'] but it already exists]</Message></Error><RequestId>r3</RequestId></ErrorResponse>",
+            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>InvalidChangeBatch</Code><Message>[Tried " +
+                "to create resource record set [name='a.example.com.', type='TXT'] but it already " +
+                "exists]</Message></Error><RequestId>r3</RequestId></ErrorResponse>",
             "InvalidChangeBatch", "AlreadyExists", false
         },
         {
-            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>InvalidChangeBatch</Code><Message>[RRSet with DNS name a.example.com., type TXT, SetIdentifier \"x\" cannot be created because a non multivalue answer rrset exists with the same name and type.]</Message></Error></ErrorResponse>",
+            "<ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Error><Type>Sender</Type><Code>InvalidChangeBatch</Code><Message>[RRSet " +
+                "with DNS name a.example.com., type TXT, SetIdentifier \"x\" cannot be created because a non multivalue answer rrset exists with the same " +
+                "name and type.]</Message></Error></ErrorResponse>",
             "InvalidChangeBatch", "ShapeChanged", false
         },
         {
-            "<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to create resource record set [name='a.example.com.', type='TXT'] but it already exists</Message><Message>RRSet with DNS name b.example.org. is not permitted in zone example.com.</Message></Messages></InvalidChangeBatch>",
+            "<InvalidChangeBatch xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Messages><Message>Tried to create resource record set " +
+                "[name='a.example.com.', type='TXT'] but it already exists</Message><Message>RRSet with DNS name b.example.org. is not permitted in zone " +
+                "example.com.</Message></Messages></InvalidChangeBatch>",
             "InvalidChangeBatch", "None", false
         },
     };

@@ -134,7 +134,8 @@ public sealed class Route53RecordWriterTests
         var present = () => harness.Solver.PresentAsync(Route53Harness.Challenge("our-key"), CancellationToken.None);
 
         (await present.Should().ThrowAsync<SolverException>()).Which.Message.Should().Be(
-            "the TXT records at _acme-challenge.example.com. were changed by another writer between every read and write (3 attempts); nothing was overwritten, cert-manager will retry");
+            "the TXT records at _acme-challenge.example.com. were changed by another writer between every read and write (3 attempts); nothing was " +
+                "overwritten, cert-manager will retry");
         harness.Fake.TxtTexts(zone, Name).Should().Equal("v3");
     }
 
@@ -170,7 +171,8 @@ public sealed class Route53RecordWriterTests
 
         harness.Fake.TxtTexts(zone, Name).Should().BeEquivalentTo("a", "b", "c", "d");
         harness.Fake.TxtTexts(zone, "_acme-challenge.www.example.com.").Should().Equal("our-key");
-        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2, "the Present's CREATE for a name taken as empty is refused atomically, the read then finds the key");
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(2,
+            "the Present's CREATE for a name taken as empty is refused atomically, the read then finds the key");
     }
 
     [Fact]
@@ -235,7 +237,8 @@ public sealed class Route53RecordWriterTests
 
         var present = () => harness.Solver.PresentAsync(Route53Harness.Challenge("k", configJson: "{\"hostedZoneID\": 5}"), CancellationToken.None);
 
-        (await present.Should().ThrowAsync<SolverException>()).Which.Message.Should().Be("webhook config field \"hostedZoneID\" must be a string, got a number");
+        (await present.Should().ThrowAsync<SolverException>()).Which.Message.Should().Be("webhook config field \"hostedZoneID\" " +
+            "must be a string, got a number");
         harness.Fake.Server.Requests.Should().BeEmpty();
     }
 

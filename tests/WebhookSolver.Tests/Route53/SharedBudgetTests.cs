@@ -84,7 +84,8 @@ public sealed class SharedBudgetTests
                     await c.Replica.Solver.PresentAsync(c.Request, CancellationToken.None);
                     return true;
                 }
-                catch (Exception e) when (c.Replica == killed && e is ObjectDisposedException or OperationCanceledException or SolverException or HttpRequestException)
+                catch (Exception e)
+                    when (c.Replica == killed && e is ObjectDisposedException or OperationCanceledException or SolverException or HttpRequestException)
                 {
                     return false;
                 }
@@ -129,7 +130,8 @@ public sealed class SharedBudgetTests
         var warm = route53.AddZone("warm-up.example.com");
         foreach (var replica in replicas)
         {
-            var request = Route53Harness.Challenge($"warm-up-{replica.PodName}", $"_acme-challenge.{replica.PodName}.warm-up.example.com.", "warm-up.example.com.");
+            var request =
+                Route53Harness.Challenge($"warm-up-{replica.PodName}", $"_acme-challenge.{replica.PodName}.warm-up.example.com.", "warm-up.example.com.");
             await replica.Solver.PresentAsync(request, CancellationToken.None);
             await replica.Solver.CleanUpAsync(request, CancellationToken.None);
         }

@@ -36,26 +36,37 @@ public sealed class FrontProxySecurityTests(SecureServerFixture fixture) : IClas
         ["readyz needs no certificate"] = new("GET", "/readyz", Cert.None, null, [], 200, "ok", Review.None),
         ["solver POST without certificate"] = new("POST", Solver, Cert.None, null, [], 401, "no client certificate", Review.None),
         ["forged headers without certificate"] = new("POST", Solver, Cert.None, "system:admin", Masters, 401, "no client certificate", Review.None),
-        ["forged headers on discovery without certificate"] = new("GET", Discovery, Cert.None, "system:kube-aggregator", Masters, 401, "no client certificate", Review.None),
+        ["forged headers on discovery without certificate"] =
+            new("GET", Discovery, Cert.None, "system:kube-aggregator", Masters, 401, "no client certificate", Review.None),
         ["unknown path without certificate looks like any other"] = new("GET", "/no/such/path", Cert.None, null, [], 401, "no client certificate", Review.None),
-        ["certificate from an untrusted CA with the same name"] = new("POST", Solver, Cert.UntrustedCa, "alice", CertManager, 401, "not signed by the requestheader", Review.None),
-        ["front-proxy CA but CN not allowed"] = new("POST", Solver, Cert.WrongName, "alice", CertManager, 401, "\"kube-apiserver-kubelet-client\" is not one of the requestheader allowed names", Review.None),
+        ["certificate from an untrusted CA with the same name"] =
+            new("POST", Solver, Cert.UntrustedCa, "alice", CertManager, 401, "not signed by the requestheader", Review.None),
+        ["front-proxy CA but CN not allowed"] = new("POST", Solver, Cert.WrongName, "alice", CertManager, 401,
+            "\"kube-apiserver-kubelet-client\" is not one of the requestheader allowed names", Review.None),
         ["expired front-proxy certificate"] = new("POST", Solver, Cert.Expired, "alice", CertManager, 401, "expired or is not valid yet", Review.None),
-        ["front-proxy certificate not valid yet"] = new("GET", Discovery, Cert.NotYetValid, "alice", CertManager, 401, "expired or is not valid yet", Review.None),
-        ["server-auth certificate from the front-proxy CA"] = new("POST", Solver, Cert.ServerAuthOnly, "alice", CertManager, 401, "client authentication", Review.None),
+        ["front-proxy certificate not valid yet"] =
+            new("GET", Discovery, Cert.NotYetValid, "alice", CertManager, 401, "expired or is not valid yet", Review.None),
+        ["server-auth certificate from the front-proxy CA"] =
+            new("POST", Solver, Cert.ServerAuthOnly, "alice", CertManager, 401, "client authentication", Review.None),
         ["certificate without extended key usage"] = new("POST", Solver, Cert.NoUsage, "alice", CertManager, 401, "client authentication", Review.None),
         ["valid certificate without user header"] = new("POST", Solver, Cert.FrontProxy, null, CertManager, 401, "no user name header", Review.None),
         ["allowed user presents a challenge"] = new("POST", Solver, Cert.FrontProxy, "alice", CertManager, 201, "\"success\":true", Review.Resource),
         ["allowed user over HTTP/2"] = new("POST", Solver, Cert.FrontProxy, "alice-h2", CertManager, 201, "\"success\":true", Review.Resource, Http2: true),
-        ["denied user presents a challenge"] = new("POST", Solver, Cert.FrontProxy, "bob", CertManager, 403, "forbidden: User \"bob\" cannot create resource \"route53\" in API group \"acme.example.com\" at the cluster scope", Review.Resource),
-        ["denied user on an unknown path gets 403, not 404"] = new("GET", "/apis/other.example.com/v1", Cert.FrontProxy, "bob", [], 403, "cannot get path \"/apis/other.example.com/v1\"", Review.NonResource),
-        ["allowed user on an unknown path gets 404 after authorization"] = new("GET", "/apis/other.example.com/v1", Cert.FrontProxy, "alice", [], 404, "NotFound", Review.NonResource),
-        ["solver path spelled differently is reviewed as the resource"] = new("POST", "/APIS/ACME.EXAMPLE.COM/V1ALPHA1/ROUTE53/", Cert.FrontProxy, "bob-spelling", [], 403, "cannot create resource", Review.Resource),
-        ["aggregator's availability probe as system:masters"] = new("GET", Discovery, Cert.FrontProxy, "system:kube-aggregator", Masters, 200, "APIResourceList", Review.None),
+        ["denied user presents a challenge"] = new("POST", Solver, Cert.FrontProxy, "bob", CertManager, 403,
+            "forbidden: User \"bob\" cannot create resource \"route53\" in API group \"acme.example.com\" at the cluster scope", Review.Resource),
+        ["denied user on an unknown path gets 403, not 404"] =
+            new("GET", "/apis/other.example.com/v1", Cert.FrontProxy, "bob", [], 403, "cannot get path \"/apis/other.example.com/v1\"", Review.NonResource),
+        ["allowed user on an unknown path gets 404 after authorization"] =
+            new("GET", "/apis/other.example.com/v1", Cert.FrontProxy, "alice", [], 404, "NotFound", Review.NonResource),
+        ["solver path spelled differently is reviewed as the resource"] =
+            new("POST", "/APIS/ACME.EXAMPLE.COM/V1ALPHA1/ROUTE53/", Cert.FrontProxy, "bob-spelling", [], 403, "cannot create resource", Review.Resource),
+        ["aggregator's availability probe as system:masters"] =
+            new("GET", Discovery, Cert.FrontProxy, "system:kube-aggregator", Masters, 200, "APIResourceList", Review.None),
         ["discovery as an allowed user"] = new("GET", "/apis", Cert.FrontProxy, "alice", [], 200, "APIGroupList", Review.NonResource),
         ["OpenAPI as an allowed user"] = new("GET", "/openapi/v2", Cert.FrontProxy, "alice", [], 200, "\"swagger\"", Review.NonResource),
         ["OpenAPI as a denied user"] = new("GET", "/openapi/v2", Cert.FrontProxy, "bob", [], 403, "cannot get path \"/openapi/v2\"", Review.NonResource),
-        ["review API down denies"] = new("POST", Solver, Cert.FrontProxy, "alice-when-api-down", CertManager, 403, "could not be made", Review.Resource, ReviewApiDown: true),
+        ["review API down denies"] =
+            new("POST", Solver, Cert.FrontProxy, "alice-when-api-down", CertManager, 403, "could not be made", Review.Resource, ReviewApiDown: true),
     };
 
     public static TheoryData<string> CaseNames() => [.. Cases.Keys];
@@ -268,8 +279,10 @@ public sealed class FrontProxySecurityTests(SecureServerFixture fixture) : IClas
             Cert.FrontProxy => fixture.FrontProxyClient,
             Cert.WrongName => certificates.Issue(certificates.FrontProxyCa, "kube-apiserver-kubelet-client"),
             Cert.UntrustedCa => certificates.Issue(certificates.UntrustedCa, SecureServerFixture.AllowedName),
-            Cert.Expired => certificates.Issue(certificates.FrontProxyCa, SecureServerFixture.AllowedName, notBefore: now.AddDays(-30), notAfter: now.AddDays(-1)),
-            Cert.NotYetValid => certificates.Issue(certificates.FrontProxyCa, SecureServerFixture.AllowedName, notBefore: now.AddDays(1), notAfter: now.AddDays(30)),
+            Cert.Expired
+                => certificates.Issue(certificates.FrontProxyCa, SecureServerFixture.AllowedName, notBefore: now.AddDays(-30), notAfter: now.AddDays(-1)),
+            Cert.NotYetValid
+                => certificates.Issue(certificates.FrontProxyCa, SecureServerFixture.AllowedName, notBefore: now.AddDays(1), notAfter: now.AddDays(30)),
             Cert.ServerAuthOnly => certificates.Issue(certificates.FrontProxyCa, SecureServerFixture.AllowedName, FrontProxyCertificates.ServerAuth),
             Cert.NoUsage => certificates.Issue(certificates.FrontProxyCa, SecureServerFixture.AllowedName, usage: null),
             _ => throw new ArgumentOutOfRangeException(nameof(cert)),

@@ -19,7 +19,8 @@ public sealed class MalformedInputTests(SecureServerFixture fixture) : IClassFix
         ["123", "-1.5e308", "1e400", "true", "null", "[]", "[\"Present\"]", "{}", "{\"a\":1}", "\"text\"", "\"\"", "\"\\ud800\"", "18446744073709551616"];
 
     private static readonly string[] Actions =
-        ["present", "PRESENT", "cleanup", "Cleanup", "Delete", "", " Present", "Present ", "Present\\u0000", "Pre\\u0073ent2", "CleanUp\\n", new string('A', 10_000)];
+        ["present", "PRESENT", "cleanup", "Cleanup", "Delete", "", " Present", "Present ", "Present\\u0000", "Pre\\u0073ent2", "CleanUp\\n",
+            new string('A', 10_000)];
 
     /// <summary>At least 200 generated bad bodies, deterministic so a failure can be reproduced.</summary>
     public static IReadOnlyList<(string Name, byte[] Body)> Corpus()
@@ -49,7 +50,8 @@ public sealed class MalformedInputTests(SecureServerFixture fixture) : IClassFix
         // Lone surrogates where the payload is kept as raw JSON until it is echoed.
         foreach (var escape in new[] { "\\ud800", "\\udfff", "a\\ud83d", "\\udc00\\ud800" })
         {
-            corpus.Add(($"unknown field '{escape}'", Encoding.UTF8.GetBytes(valid.Replace("\"uid\":\"\"", $"\"future\":\"{escape}\",\"uid\":\"\"", StringComparison.Ordinal))));
+            corpus.Add(($"unknown field '{escape}'",
+                Encoding.UTF8.GetBytes(valid.Replace("\"uid\":\"\"", $"\"future\":\"{escape}\",\"uid\":\"\"", StringComparison.Ordinal))));
             corpus.Add(($"config key '{escape}'", Encoding.UTF8.GetBytes(valid.Replace("\"region\"", $"\"{escape}\"", StringComparison.Ordinal))));
         }
 
@@ -63,7 +65,8 @@ public sealed class MalformedInputTests(SecureServerFixture fixture) : IClassFix
         foreach (var top in new[] { "", " ", "null", "true", "42", "\"ChallengePayload\"", "[]", "[{}]", "{}", "{\"request\":null}", "{\"request\":[]}",
                      "{\"request\":\"Present\"}", "{\"request\":42}", "{\"apiVersion\":7,\"request\":{}}", "{\"kind\":[],\"request\":{}}",
                      "{\"response\":{\"success\":\"yes\"}}", "{'request':{}}", "{\"request\":{},}", "{\"request\":{}} trailing", "<ChallengePayload/>",
-                     "{\"request\":{\"action\":\"Present\"/*c*/}}", "NaN", "\uFEFF{\"request\":{}}", "{\"request\":{\"action\":\"Present\",\"action\":\"Bogus\"}}" })
+                     "{\"request\":{\"action\":\"Present\"/*c*/}}", "NaN", "\uFEFF{\"request\":{}}",
+                         "{\"request\":{\"action\":\"Present\",\"action\":\"Bogus\"}}" })
         {
             corpus.Add(($"top-level {top[..Math.Min(24, top.Length)]}", Encoding.UTF8.GetBytes(top)));
         }
@@ -73,7 +76,8 @@ public sealed class MalformedInputTests(SecureServerFixture fixture) : IClassFix
         {
             foreach (var field in new[] { "dnsName", "key", "uid" })
             {
-                corpus.Add(($"{field} of {size} chars", Encoding.UTF8.GetBytes(valid.Replace("\"uid\":\"\"", $"\"{field}X\":\"\",\"uid\":\"\"", StringComparison.Ordinal)
+                corpus.Add(($"{field} of {size} chars",
+                    Encoding.UTF8.GetBytes(valid.Replace("\"uid\":\"\"", $"\"{field}X\":\"\",\"uid\":\"\"", StringComparison.Ordinal)
                     .Replace($"\"{field}\":\"", $"\"{field}\":\"{new string('a', size)}", StringComparison.Ordinal))));
             }
         }
@@ -84,7 +88,8 @@ public sealed class MalformedInputTests(SecureServerFixture fixture) : IClassFix
             var nested = new string('[', depth) + new string(']', depth);
             var objects = string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
             corpus.Add(($"config nested {depth}", Encoding.UTF8.GetBytes(valid.Replace("{\"region\":\"us-east-1\"}", objects, StringComparison.Ordinal))));
-            corpus.Add(($"unknown field nested {depth}", Encoding.UTF8.GetBytes(valid.Replace("\"uid\":\"\"", $"\"future\":{nested},\"uid\":\"\"", StringComparison.Ordinal))));
+            corpus.Add(($"unknown field nested {depth}",
+                Encoding.UTF8.GetBytes(valid.Replace("\"uid\":\"\"", $"\"future\":{nested},\"uid\":\"\"", StringComparison.Ordinal))));
             corpus.Add(($"body nested {depth}", Encoding.UTF8.GetBytes(nested)));
         }
 

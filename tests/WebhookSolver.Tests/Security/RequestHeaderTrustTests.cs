@@ -29,7 +29,8 @@ public sealed class RequestHeaderTrustTests : IAsyncLifetime, IDisposable
     private SecureWebhookFactory Factory(Dictionary<string, string?>? settings = null) =>
         new(_certificates, _kubernetes.CreateClient(), settings);
 
-    private static async Task<HttpStatusCode> DiscoveryAsAliceAsync(SecureWebhookFactory factory, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    private static async Task<HttpStatusCode> DiscoveryAsAliceAsync(SecureWebhookFactory factory,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
     {
         using var client = factory.CreateTlsClient(certificate);
         using var request = SecureServerFixture.Request(HttpMethod.Get, "/apis", "alice");
@@ -60,7 +61,8 @@ public sealed class RequestHeaderTrustTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task FlagsWinOverTheConfigMapsValues()
     {
-        _kubernetes.ConfigMapData = FakeKubernetesAuthorization.AuthenticationConfigMap(FrontProxyCertificates.Pem(_certificates.FrontProxyCa), "front-proxy-client");
+        _kubernetes.ConfigMapData =
+            FakeKubernetesAuthorization.AuthenticationConfigMap(FrontProxyCertificates.Pem(_certificates.FrontProxyCa), "front-proxy-client");
         using var factory = Factory(new() { ["Authentication:AllowedNames"] = "aggregator" });
         factory.Start();
 
@@ -83,7 +85,8 @@ public sealed class RequestHeaderTrustTests : IAsyncLifetime, IDisposable
     public async Task ARotatedCaInTheConfigMapIsPickedUpAndAFailedReadKeepsTheTrustInForce()
     {
         var rotated = _certificates.CreateCa("front-proxy-ca-2");
-        _kubernetes.ConfigMapData = FakeKubernetesAuthorization.AuthenticationConfigMap(FrontProxyCertificates.Pem(_certificates.FrontProxyCa), "front-proxy-client");
+        _kubernetes.ConfigMapData =
+            FakeKubernetesAuthorization.AuthenticationConfigMap(FrontProxyCertificates.Pem(_certificates.FrontProxyCa), "front-proxy-client");
         using var factory = Factory();
         factory.Start();
         var trust = factory.Services.GetRequiredService<RequestHeaderTrust>();
@@ -163,7 +166,8 @@ public sealed class RequestHeaderTrustTests : IAsyncLifetime, IDisposable
 
         var (_, errors) = await RunHostAsync([]);
 
-        errors.Should().Contain("kubectl create rolebinding -n kube-system <name> --role=extension-apiserver-authentication-reader --serviceaccount=<namespace>:<service account>");
+        errors.Should().Contain("kubectl create rolebinding -n kube-system <name> --role=extension-apiserver-authentication-reader " +
+            "--serviceaccount=<namespace>:<service account>");
     }
 
     [Fact]

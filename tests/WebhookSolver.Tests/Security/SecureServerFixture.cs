@@ -73,7 +73,10 @@ public sealed class SecureServerFixture : IAsyncLifetime
     }
 
     public static string ValidPayload(string action = "Present") =>
-        """{"request":{"uid":"","action":"ACTION","type":"dns-01","dnsName":"example.com","key":"dGVzdC1rZXktdmFsdWUtNDMtY2hhcnMtbG9uZy0wMTIzNDU","resourceNamespace":"cert-manager","resolvedFQDN":"_acme-challenge.example.com.","resolvedZone":"example.com.","allowAmbientCredentials":false,"config":{"region":"us-east-1"}}}"""
+        ("""{"request":{"uid":"","action":"ACTION","type":"dns-01","dnsName":"example.com",""" +
+         "\"key\":\"dGVzdC1rZXktdmFsdWUtNDMtY2hhcnMtbG9uZy0wMTIzNDU\",\"resourceNamespace\":\"cert-manager\"," +
+         "\"resolvedFQDN\":\"_acme-challenge.example.com.\",\"resolvedZone\":\"example.com.\",\"allowAmbientCredentials\":" +
+         """false,"config":{"region":"us-east-1"}}}""")
             .Replace("ACTION", action, StringComparison.Ordinal);
 
     public async Task DisposeAsync()

@@ -34,7 +34,8 @@ public class Route53ConfigDecoderTests
     public void ServiceAccountReferenceKeepsItsAudiences()
     {
         var config = Route53ConfigDecoder.Decode(Json("""
-            {"role": "arn:aws:iam::111111111111:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "extra"]}}}}
+            {"role": "arn:aws:iam::111111111111:role/r",
+             "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts.amazonaws.com", "extra"]}}}}
             """));
 
         config.Auth!.Kubernetes!.ServiceAccountRef!.Name.Should().Be("dns");
@@ -56,11 +57,13 @@ public class Route53ConfigDecoderTests
     [InlineData("""{"hostedZoneId": "Z1"}""", "unknown field \"hostedZoneId\" (did you mean \"hostedZoneID\"?)")]
     [InlineData("""{"accessKeyIdSecretRef": {"name": "a", "key": "b"}}""", "unknown field \"accessKeyIdSecretRef\" (did you mean \"accessKeyIDSecretRef\"?)")]
     [InlineData("""{"secretAccessKeySecretRef": {"name": "a", "kee": "b"}}""", "unknown field \"secretAccessKeySecretRef.kee\"")]
-    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"nmae": "x"}}}, "role": "arn:aws:iam::222222222222:role/r"}""", "unknown field \"auth.kubernetes.serviceAccountRef.nmae\"")]
+    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"nmae": "x"}}}, "role": "arn:aws:iam::222222222222:role/r"}""",
+        "unknown field \"auth.kubernetes.serviceAccountRef.nmae\"")]
     [InlineData("""{"ambient": true}""", "unknown field \"ambient\"")]
     [InlineData("""{"region": 5}""", "field \"region\" must be a string, got a number")]
     [InlineData("""{"accessKeyIDSecretRef": "name"}""", "field \"accessKeyIDSecretRef\" must be an object, got a string")]
-    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "x", "audiences": "sts"}}}, "role": "arn:aws:iam::222222222222:role/r"}""", "field \"auth.kubernetes.serviceAccountRef.audiences\" must be a list of strings")]
+    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "x", "audiences": "sts"}}}, "role": "arn:aws:iam::222222222222:role/r"}""",
+        "field \"auth.kubernetes.serviceAccountRef.audiences\" must be a list of strings")]
     [InlineData("""["region"]""", "webhook config must be a JSON object")]
     public void MalformedConfigIsRefusedNamingTheField(string json, string message)
     {
@@ -70,7 +73,8 @@ public class Route53ConfigDecoderTests
     }
 
     [Theory]
-    [InlineData("""{"accessKeyID": "AKIAEXAMPLE000000000", "accessKeyIDSecretRef": {"name": "s", "key": "k"}, "secretAccessKeySecretRef": {"name": "s", "key": "k2"}}""",
+    [InlineData("""{"accessKeyID": "AKIAEXAMPLE000000000", "accessKeyIDSecretRef": {"name": "s", "key": "k"}, "secretAccessKeySecretRef": """ +
+        """{"name": "s", "key": "k2"}}""",
         "accessKeyID and accessKeyIDSecretRef cannot both be specified")]
     [InlineData("""{"accessKeyIDSecretRef": {"name": "s"}, "secretAccessKeySecretRef": {"name": "s", "key": "k2"}}""",
         "accessKeyIDSecretRef requires a key field to be specified")]
@@ -82,7 +86,8 @@ public class Route53ConfigDecoderTests
         "secretAccessKeySecretRef requires a name field to be specified")]
     [InlineData("""{"accessKeyID": "AKIAEXAMPLE000000000"}""", "only one of access and secret key was provided")]
     [InlineData("""{"secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "only one of access and secret key was provided")]
-    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "  "}}}}""", "service account name is required for Kubernetes auth")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "  "}}}}""",
+        "service account name is required for Kubernetes auth")]
     [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {}}}""", "service account name is required for Kubernetes auth")]
     [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "dns"}}}}""", "role must be set when web identity token is set")]
     public void ContradictoryConfigGetsCertManagersWording(string json, string message)
@@ -106,8 +111,10 @@ public class Route53ConfigDecoderTests
 public class Route53ConfigFormatTests
 {
     [Theory]
-    [InlineData("""{"accessKeyID": "AKIDATTACKER\r\nX-Evil: 1", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyID is not an AWS access key id (upper-case letters and digits only")]
-    [InlineData("""{"accessKeyID": "AKIA\u00c9XAMPLE0000000", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyID is not an AWS access key id")]
+    [InlineData("""{"accessKeyID": "AKIDATTACKER\r\nX-Evil: 1", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""",
+        "config.accessKeyID is not an AWS access key id (upper-case letters and digits only")]
+    [InlineData("""{"accessKeyID": "AKIA\u00c9XAMPLE0000000", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""",
+        "config.accessKeyID is not an AWS access key id")]
     [InlineData("""{"accessKeyID": "AKIASHORT", "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyID is not an AWS access key id")]
     [InlineData("""{"hostedZoneID": ".."}""", "config.hostedZoneID is not a Route53 hosted zone id")]
     [InlineData("""{"hostedZoneID": "."}""", "config.hostedZoneID is not a Route53 hosted zone id")]
@@ -120,12 +127,18 @@ public class Route53ConfigFormatTests
     [InlineData("""{"role": "arn:aws:iam::1:role/r"}""", "config.role is not an IAM role ARN")]
     [InlineData("""{"role": "arn:aws:iam::222222222222:user/r"}""", "config.role is not an IAM role ARN")]
     [InlineData("""{"role": "arn:aws:iam::222222222222:role/r\r\nX: 1"}""", "config.role is not an IAM role ARN")]
-    [InlineData("""{"accessKeyIDSecretRef": {"name": "../x", "key": "id"}, "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyIDSecretRef.name is not a Secret name")]
-    [InlineData("""{"accessKeyIDSecretRef": {"name": "s", "key": "a/b"}, "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""", "config.accessKeyIDSecretRef.key is not a Secret data key")]
-    [InlineData("""{"accessKeyID": "AKIAIOSFODNN7EXAMPLE", "secretAccessKeySecretRef": {"name": "S", "key": "k"}}""", "config.secretAccessKeySecretRef.name is not a Secret name")]
-    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "a b"}}}}""", "config.auth.kubernetes.serviceAccountRef.name is not a ServiceAccount name")]
-    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts\r\n"]}}}}""", "config.auth.kubernetes.serviceAccountRef.audiences is not a list of token audiences")]
-    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": [5]}}}, "role": "arn:aws:iam::222222222222:role/r"}""", "field \"auth.kubernetes.serviceAccountRef.audiences\" must be a list of strings, got a number at position 0")]
+    [InlineData("""{"accessKeyIDSecretRef": {"name": "../x", "key": "id"}, "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""",
+        "config.accessKeyIDSecretRef.name is not a Secret name")]
+    [InlineData("""{"accessKeyIDSecretRef": {"name": "s", "key": "a/b"}, "secretAccessKeySecretRef": {"name": "s", "key": "k"}}""",
+        "config.accessKeyIDSecretRef.key is not a Secret data key")]
+    [InlineData("""{"accessKeyID": "AKIAIOSFODNN7EXAMPLE", "secretAccessKeySecretRef": {"name": "S", "key": "k"}}""",
+        "config.secretAccessKeySecretRef.name is not a Secret name")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "a b"}}}}""",
+        "config.auth.kubernetes.serviceAccountRef.name is not a ServiceAccount name")]
+    [InlineData("""{"role": "arn:aws:iam::222222222222:role/r", "auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": ["sts\r\n"]}}}}""",
+        "config.auth.kubernetes.serviceAccountRef.audiences is not a list of token audiences")]
+    [InlineData("""{"auth": {"kubernetes": {"serviceAccountRef": {"name": "dns", "audiences": [5]}}}, "role": "arn:aws:iam::222222222222:role/r"}""",
+        "field \"auth.kubernetes.serviceAccountRef.audiences\" must be a list of strings, got a number at position 0")]
     [InlineData("""{"Region": "us-east-1"}""", "unknown field \"Region\" (did you mean \"region\"?)")]
     [InlineData("""{"auth": {"Kubernetes": {}}}""", "unknown field \"auth.Kubernetes\" (did you mean \"kubernetes\"?)")]
     public void AFieldOutsideItsFormatIsRefusedNamingTheFieldAndTheFormat(string json, string message)
