@@ -43,7 +43,8 @@ public sealed partial class DocumentedNamesTests
                 if (match.Groups["namespace"].Value == @namespace)
                 {
                     named.Add(match.Groups["name"].Value);
-                    match.Groups["name"].Value.Should().BeOneOf([ServiceAccountName, "cert-manager"], $"{page} names a ServiceAccount of {@namespace}: {match.Value}");
+                    match.Groups["name"].Value.Should().BeOneOf(
+                        [ServiceAccountName, "cert-manager"], $"{page} names a ServiceAccount of {@namespace}: {match.Value}");
                 }
             }
 
@@ -54,7 +55,8 @@ public sealed partial class DocumentedNamesTests
             }
         }
 
-        named.Where(name => name == ServiceAccountName).Should().HaveCountGreaterThan(3, "the IRSA trust, the Pod Identity association and the RBAC commands name it");
+        named.Where(name => name == ServiceAccountName).Should()
+            .HaveCountGreaterThan(3, "the IRSA trust, the Pod Identity association and the RBAC commands name it");
     }
 
     [Fact]
@@ -86,8 +88,10 @@ public sealed partial class DocumentedNamesTests
         var bindings = Install.Value.Chart.All<V1RoleBinding>().Where(b => b.Metadata.NamespaceProperty == "team-a").ToList();
         var roles = Install.Value.Chart.All<V1Role>().Where(r => r.Metadata.NamespaceProperty == "team-a").ToList();
 
-        bindings.Should().HaveCount(2).And.OnlyContain(b => b.Subjects.Single().Name == ServiceAccountName && b.Subjects.Single().NamespaceProperty == Install.Value.Namespace);
-        roles.SelectMany(r => r.Rules).Should().Contain(rule => rule.Resources.Contains("secrets") && rule.ResourceNames != null && rule.ResourceNames.Contains("route53-credentials"))
+        bindings.Should().HaveCount(2).And.OnlyContain(
+            b => b.Subjects.Single().Name == ServiceAccountName && b.Subjects.Single().NamespaceProperty == Install.Value.Namespace);
+        roles.SelectMany(r => r.Rules).Should()
+            .Contain(rule => rule.Resources.Contains("secrets") && rule.ResourceNames != null && rule.ResourceNames.Contains("route53-credentials"))
             .And.Contain(rule => rule.Resources.Contains("serviceaccounts/token") && rule.ResourceNames != null && rule.ResourceNames.Contains("route53-dns"));
     }
 
@@ -100,7 +104,9 @@ public sealed partial class DocumentedNamesTests
             {
                 foreach (var document in block.Split("\n---", StringSplitOptions.RemoveEmptyEntries))
                 {
-                    document.Should().NotMatchRegex(@"(?m)^\s*kind:\s*(Role|RoleBinding|ClusterRole|ClusterRoleBinding)\s*$", $"{page}: the chart's rbac.secrets / rbac.serviceAccountTokens values grant access");
+                    document.Should().NotMatchRegex(
+                        @"(?m)^\s*kind:\s*(Role|RoleBinding|ClusterRole|ClusterRoleBinding)\s*$",
+                        $"{page}: the chart's rbac.secrets / rbac.serviceAccountTokens values grant access");
                     if (KindServiceAccount().IsMatch(document))
                     {
                         document.Should().NotContain($"namespace: {Install.Value.Namespace}", $"{page}: the chart creates the webhook's ServiceAccount");

@@ -15,7 +15,8 @@ public sealed class MarkdownLinkTests : IDisposable
         var links = MarkdownLinks.Files(root).SelectMany(MarkdownLinks.Links).Where(link => !MarkdownLinks.IsExternal(link.Target)).ToList();
 
         links.Should().HaveCountGreaterThan(30, "the README and docs/ link to each other");
-        links.Select(link => Path.GetRelativePath(root, link.File).Replace('\\', '/')).Should().Contain(["README.md", "CONTRIBUTING.md", "docs/credentials.md"]);
+        links.Select(link => Path.GetRelativePath(root, link.File).Replace('\\', '/')).Should()
+            .Contain(["README.md", "CONTRIBUTING.md", "docs/credentials.md"]);
         var broken = links
             .Select(link => (link, problem: MarkdownLinks.Problem(root, link)))
             .Where(x => x.problem is not null)

@@ -88,7 +88,8 @@ public partial class DockerfileTests
     {
         var home = FinalStage.Where(i => i.StartsWith("ENV ", StringComparison.Ordinal)).SelectMany(i => i[4..].Split(' '))
             .Single(pair => pair.StartsWith("HOME=", StringComparison.Ordinal))["HOME=".Length..];
-        var examples = DockerRun().Matches(ChartFiles.ReadRepoFile("docs/troubleshooting.md")).Select(m => m.Value.Replace("\\\n", " ", StringComparison.Ordinal)).ToList();
+        var examples = DockerRun().Matches(ChartFiles.ReadRepoFile("docs/troubleshooting.md"))
+            .Select(m => m.Value.Replace("\\\n", " ", StringComparison.Ordinal)).ToList();
 
         var mounting = examples.Where(e => e.Contains("~/.aws:", StringComparison.Ordinal)).ToList();
         mounting.Should().NotBeEmpty();
