@@ -163,20 +163,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             var leftovers = run.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
 
             var timed = Challenge.Create("lone", options.SequentialRequests, zones);
-            var loaded = 0.0;
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
-            {
-                while (!sampling.IsCancellationRequested)
-                {
-                    loaded = Math.Max(loaded, server.Memory().Rss);
-                    await Task.Delay(100, CancellationToken.None);
-                }
-            });
-            var present = await load.RunAsync(timed, "Present", concurrency: 1, options.TimeCap);
-            await sampling.CancelAsync();
-            await sampler;
-            loaded = Math.Max(loaded, server.Memory().Rss);
+            var (present, loaded) = await WithHighestRssAsync(server, () => load.RunAsync(timed, "Present", concurrency: 1, options.TimeCap));
             await load.RunAsync(timed, "CleanUp", concurrency: 1, options.TimeCap);
             leftovers += timed.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
             lost += options.SequentialRequests - present.Succeeded;
@@ -208,20 +195,8 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             await load.RunAsync(warmUp, "CleanUp", options.OverheadConcurrency, options.TimeCap);
 
             var challenges = Challenge.Create("load", options.OverheadRequests, zones);
-            var loaded = 0.0;
-            using var sampling = new CancellationTokenSource();
-            var sampler = Task.Run(async () =>
-            {
-                while (!sampling.IsCancellationRequested)
-                {
-                    loaded = Math.Max(loaded, server.Memory().Rss);
-                    await Task.Delay(100, CancellationToken.None);
-                }
-            });
-            var present = await load.RunAsync(challenges, "Present", options.OverheadConcurrency, options.TimeCap);
-            await sampling.CancelAsync();
-            await sampler;
-            loaded = Math.Max(loaded, server.Memory().Rss);
+            var (present, loaded) = await WithHighestRssAsync(server,
+                () => load.RunAsync(challenges, "Present", options.OverheadConcurrency, options.TimeCap));
             var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
             var peak = server.Memory().Peak;
 
@@ -236,6 +211,25 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
         {
             await DisposeQuietlyAsync(fake);
         }
+    }
+
+    /// <summary>Runs <paramref name="phase"/> while sampling the server's RSS every 100 ms; the highest sample comes back with its result.</summary>
+    private static async Task<(T Result, double HighestRss)> WithHighestRssAsync<T>(ServerProcess server, Func<Task<T>> phase)
+    {
+        var highest = 0.0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                highest = Math.Max(highest, server.Memory().Rss);
+                await Task.Delay(100, CancellationToken.None);
+            }
+        });
+        var result = await phase();
+        await sampling.CancelAsync();
+        await sampler;
+        return (result, Math.Max(highest, server.Memory().Rss));
     }
 
     private List<(string Id, string Name)> AddZones(FakeRoute53 fake) =>

@@ -232,19 +232,7 @@ public sealed class ReplicaLeasesTests
         read.Should().Throw<OptionsValidationException>().Which.Failures.Should().ContainSingle().Which.Should().StartWith(message);
     }
 
-    private static async Task Until(Func<bool> condition, string because = "")
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the condition did not hold within {Patience.TotalSeconds}s {because}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    private static Task Until(Func<bool> condition, string because = "") => Poll.UntilAsync(condition, Patience, because);
 
     /// <summary>
     /// Moves the clock by <paramref name="by"/> once the replica waits for its next round, and waits for the round it

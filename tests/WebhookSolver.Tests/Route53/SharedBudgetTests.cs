@@ -169,19 +169,7 @@ public sealed class SharedBudgetTests
         }),
     ];
 
-    private static async Task Until(Func<bool> condition, string because = "")
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"the condition did not hold within {Patience.TotalSeconds}s {because}");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    private static Task Until(Func<bool> condition, string because = "") => Poll.UntilAsync(condition, Patience, because);
 
     private sealed record WaveChallenge(InProcessReplica Replica, string ZoneId, ChallengeRequest Request);
 }
