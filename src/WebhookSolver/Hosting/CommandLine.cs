@@ -62,7 +62,8 @@ internal static class CommandLine
         new("route53-assumed-replicas", "Route53:AssumedReplicas", FlagKind.Number, Text(Route53Defaults.AssumedReplicas),
             "replicas assumed to share the Route53 budget until the Lease API answers (the chart's replicaCount)"),
         new("route53-batch-window", "Route53:BatchWindow", FlagKind.Duration, Text(Route53Defaults.BatchWindow),
-            "longest a change waits to share a batch with others for its hosted zone; a change for an idle zone is sent at once (0: never wait)"),
+            "with --Route53:WriteStrategy=FixedWindow, how long every round waits for more changes to its hosted zone; the default group commit " +
+            "sends a change for an idle zone at once, and a round the rate limit delays takes what arrives until its turn (0: not even then)"),
 
         // Metrics.
         new("metrics-port", "Metrics:Port", FlagKind.Number, Text(MetricsDefaults.Port),

@@ -116,11 +116,7 @@ internal sealed partial class ChangeBatcher(
 
         while (true)
         {
-            if (settings.WriteStrategy == Route53WriteStrategy.GroupCommit)
-            {
-                await GatherAsync(settings);
-            }
-
+            using var turn = settings.WriteStrategy == Route53WriteStrategy.GroupCommit ? await GatherAsync(lane, settings) : null;
             List<ChangeIntent> intents;
             lock (lane)
             {
@@ -136,7 +132,7 @@ internal sealed partial class ChangeBatcher(
 
             try
             {
-                await ProcessAsync(lane, intents);
+                await ProcessAsync(lane, intents, turn);
             }
             catch (Exception e)
             {
@@ -148,25 +144,65 @@ internal sealed partial class ChangeBatcher(
 
     /// <summary>
     /// Group commit: a round leaves as soon as Route53 may be called. When the client-side rate limit would make its
-    /// first call wait anyway (a wave has spent the burst), the round waits for its turn here instead, at most
-    /// <see cref="Route53Options.BatchWindow"/>, and takes everything that arrived meanwhile. A lone change on an idle
-    /// lane pays no delay at all.
+    /// first call wait anyway (a wave has spent the burst), the round waits for its turn here instead and takes
+    /// everything that arrived meanwhile; its first call then spends that turn. A lone change on an idle lane pays no
+    /// delay at all, and a zero <see cref="Route53Options.BatchWindow"/> never waits.
     /// </summary>
-    private async Task GatherAsync(Route53Options settings)
+    /// <returns>the turn the round waited for, or null when it did not wait</returns>
+    private async Task<Route53Turn?> GatherAsync(Lane lane, Route53Options settings)
     {
-        var wait = limiter.NextFree;
-        if (wait > settings.BatchWindow)
+        if (settings.BatchWindow <= TimeSpan.Zero || limiter.NextFree <= TimeSpan.Zero)
         {
-            wait = settings.BatchWindow;
+            return null;
         }
 
-        if (wait > TimeSpan.Zero)
+        List<ChangeIntent> waiting;
+        lock (lane)
         {
-            await Task.Delay(wait, time, CancellationToken.None);
+            waiting = [.. lane.Queue];
+        }
+
+        if (waiting.Count == 0)
+        {
+            return null;
+        }
+
+        // Like the round, the wait serves its callers: it ends when every one of them has given up, and never outlives the deadline.
+        using var stop = new CancellationTokenSource(settings.Deadline, time);
+        var registrations = WhenAllGiveUp(waiting, _ => stop.Cancel());
+        try
+        {
+            return await limiter.TakeTurnAsync(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The turn went back to the limiter; whoever queued since waits for a turn of its own.
+            return null;
+        }
+        finally
+        {
+            foreach (var registration in registrations)
+            {
+                registration.Dispose();
+            }
         }
     }
 
-    private async Task ProcessAsync(Lane lane, List<ChangeIntent> intents)
+    /// <summary>Calls <paramref name="allGone"/> with the last of <paramref name="intents"/> whose caller gives up, once all have.</summary>
+    private static List<CancellationTokenRegistration> WhenAllGiveUp(List<ChangeIntent> intents, Action<ChangeIntent> allGone)
+    {
+        var waiting = intents.Count;
+        return [.. intents.Select(intent => intent.CancellationToken.Register(() =>
+        {
+            if (Interlocked.Decrement(ref waiting) == 0)
+            {
+                allGone(intent);
+            }
+        }))];
+    }
+
+    /// <param name="turn">the turn the round waited for, which its first call spends</param>
+    private async Task ProcessAsync(Lane lane, List<ChangeIntent> intents, Route53Turn? turn)
     {
         var settings = options.Value;
         var pending = intents;
@@ -185,7 +221,7 @@ internal sealed partial class ChangeBatcher(
                 return;
             }
 
-            var outcome = await RoundAsync(lane, pending, settings);
+            var outcome = await RoundAsync(lane, pending, settings, turn);
             pending = outcome.Retry;
             if (pending.Count == 0)
             {
@@ -210,19 +246,15 @@ internal sealed partial class ChangeBatcher(
 
     private sealed record RoundOutcome(List<ChangeIntent> Retry, bool Conflicted, bool InDoubt);
 
-    private async Task<RoundOutcome> RoundAsync(Lane lane, List<ChangeIntent> intents, Route53Options settings)
+    private async Task<RoundOutcome> RoundAsync(Lane lane, List<ChangeIntent> intents, Route53Options settings, Route53Turn? turn)
     {
         // The round serves its callers: it stops when every one of them has given up, and never outlives the deadline.
         using var stop = new CancellationTokenSource(settings.Deadline, time);
-        var waiting = intents.Count;
-        var registrations = intents.Select(intent => intent.CancellationToken.Register(() =>
+        var registrations = WhenAllGiveUp(intents, last =>
         {
-            if (Interlocked.Decrement(ref waiting) == 0)
-            {
-                intent.StoppedRound = true;
-                stop.Cancel();
-            }
-        })).ToList();
+            last.StoppedRound = true;
+            stop.Cancel();
+        });
         var retry = new List<ChangeIntent>();
         var conflicted = false;
         var inDoubt = false;
@@ -230,7 +262,7 @@ internal sealed partial class ChangeBatcher(
         try
         {
             intents = DecideRepairs(lane, intents);
-            var (current, guessed) = await SettleStateAsync(lane, intents, settings, stop.Token);
+            var (current, guessed) = await SettleStateAsync(lane, intents, settings, turn, stop.Token);
             var plan = ChangeBatchPlanner.Plan(intents, current);
 
             // A guess (memory, or "empty" for a Present) may only lead to a write Route53 checks; whatever it would
@@ -264,7 +296,7 @@ internal sealed partial class ChangeBatcher(
                 try
                 {
                     inFlight = batch;
-                    var change = await client.ChangeResourceRecordSetsAsync(lane.Identity, lane.ZoneId, batch.Changes, stop.Token);
+                    var change = await client.ChangeResourceRecordSetsAsync(lane.Identity, lane.ZoneId, batch.Changes, stop.Token, turn);
                     inFlight = null;
                     LogBatchChanged(logger, lane.ZoneId, batch.Names.Count, batch.Changes.Count, change.Id);
                     foreach (var name in batch.Names)
@@ -342,7 +374,7 @@ internal sealed partial class ChangeBatcher(
     /// </summary>
     /// <returns>the state per name, and the names whose state is a guess rather than a read</returns>
     private async Task<(Dictionary<string, IReadOnlyList<ResourceRecordSet>> Current, HashSet<string> Guessed)> SettleStateAsync(
-        Lane lane, List<ChangeIntent> intents, Route53Options settings, CancellationToken cancellationToken)
+        Lane lane, List<ChangeIntent> intents, Route53Options settings, Route53Turn? turn, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var current = new Dictionary<string, IReadOnlyList<ResourceRecordSet>>(StringComparer.Ordinal);
@@ -369,7 +401,7 @@ internal sealed partial class ChangeBatcher(
 
         if (toRead.Count > 0)
         {
-            var read = await reader.ReadManyAsync(lane.Identity, lane.ZoneId, toRead, cancellationToken);
+            var read = await reader.ReadManyAsync(lane.Identity, lane.ZoneId, toRead, cancellationToken, turn);
             foreach (var (name, sets) in read)
             {
                 current[name] = sets;

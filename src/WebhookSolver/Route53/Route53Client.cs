@@ -32,12 +32,13 @@ internal sealed partial class Route53Client(
     /// lost after sending, 5xx, an unreadable answer) is not sent again here: it throws with
     /// <see cref="Route53Exception.InDoubt"/>, so the caller reads the names before writing again.
     /// </summary>
+    /// <param name="turn">a turn of the rate limiter already waited for, which the first attempt spends</param>
     public async Task<ChangeInfo> ChangeResourceRecordSetsAsync(
-        AwsIdentity identity, string hostedZoneId, IReadOnlyList<Change> changes, CancellationToken cancellationToken)
+        AwsIdentity identity, string hostedZoneId, IReadOnlyList<Change> changes, CancellationToken cancellationToken, Route53Turn? turn = null)
     {
         var body = Route53Xml.ChangeResourceRecordSetsRequest(changes, "cert-manager DNS01 challenge");
         var info = await SendAsync(identity, "ChangeResourceRecordSets", HttpMethod.Post,
-            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, Route53Xml.ParseChangeInfo, cancellationToken, changes.Count);
+            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset/", body, hostedZoneId, Route53Xml.ParseChangeInfo, cancellationToken, changes.Count, turn);
         return Checked(info, "ChangeResourceRecordSets");
     }
 
@@ -68,14 +69,17 @@ internal sealed partial class Route53Client(
     }
 
     /// <summary>One page of record sets in Route53's order, starting at <paramref name="name"/> / <paramref name="type"/>.</summary>
+    /// <param name="turn">a turn of the rate limiter already waited for, which the first attempt spends</param>
     public Task<ResourceRecordSetsPage> ListResourceRecordSetsAsync(
-        AwsIdentity identity, string hostedZoneId, string name, string type, string? identifier, CancellationToken cancellationToken)
+        AwsIdentity identity, string hostedZoneId, string name, string type, string? identifier, CancellationToken cancellationToken,
+        Route53Turn? turn = null)
     {
         var query = $"name={Escape(name)}&type={Escape(type)}"
             + (identifier is null ? "" : $"&identifier={Escape(identifier)}")
             + $"&maxitems={options.Value.PageSize.ToString(CultureInfo.InvariantCulture)}";
         return SendAsync(identity, "ListResourceRecordSets", HttpMethod.Get,
-            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset?{query}", null, hostedZoneId, Route53Xml.ParseResourceRecordSets, cancellationToken);
+            $"{ApiPrefix}/hostedzone/{Escape(hostedZoneId)}/rrset?{query}", null, hostedZoneId, Route53Xml.ParseResourceRecordSets, cancellationToken,
+            turn: turn);
     }
 
     /// <summary>
@@ -86,9 +90,10 @@ internal sealed partial class Route53Client(
     /// </summary>
     /// <param name="parse">reads the answer; an answer it cannot read is a transient failure (<see cref="Route53Exception.MalformedCode"/>)</param>
     /// <param name="batchSize">number of changes, for ChangeResourceRecordSets (whose attempts in doubt are not repeated here)</param>
+    /// <param name="turn">a turn of the rate limiter already waited for: the first attempt spends it instead of waiting</param>
     private async Task<T> SendAsync<T>(
         AwsIdentity identity, string operation, HttpMethod method, string pathAndQuery, string? body, string? hostedZoneId,
-        Func<string, T> parse, CancellationToken cancellationToken, int? batchSize = null)
+        Func<string, T> parse, CancellationToken cancellationToken, int? batchSize = null, Route53Turn? turn = null)
     {
         var settings = options.Value;
         var partition = Route53Partition.ForRegion(identity.Region);
@@ -99,7 +104,7 @@ internal sealed partial class Route53Client(
             var started = 0L;
             try
             {
-                await limiter.AcquireAsync(cancellationToken);
+                await limiter.AcquireAsync(turn, cancellationToken);
                 if (batchSize is { } changes)
                 {
                     metrics.ChangeBatchSent(changes);

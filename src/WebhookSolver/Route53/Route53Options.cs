@@ -63,10 +63,12 @@ internal sealed class Route53Options
     public int AssumedReplicas { get; set; } = 2;
 
     /// <summary>
-    /// The longest a change waits to gather with others for one hosted zone and AWS identity (flag
-    /// <c>--route53-batch-window</c>). With <see cref="Route53WriteStrategy.GroupCommit"/> a change for an idle zone is
-    /// sent at once and the window only bounds how long a round of a wave waits for its neighbours; with
-    /// <see cref="Route53WriteStrategy.FixedWindow"/> every first change waits the whole window. Zero: every round starts at once.
+    /// How long a change may wait to gather with others for one hosted zone and AWS identity (flag
+    /// <c>--route53-batch-window</c>). With <see cref="Route53WriteStrategy.FixedWindow"/> every round first waits this
+    /// long. With <see cref="Route53WriteStrategy.GroupCommit"/> no round lingers: a change for an idle zone is sent at
+    /// once, and a round whose first call the client-side rate limit delays waits for that turn (however long: the
+    /// call would wait as long) and takes everything that arrived meanwhile. Zero turns that off as well: a delayed
+    /// round fixes its changes at once and only then waits.
     /// </summary>
     public TimeSpan BatchWindow { get; set; } = TimeSpan.FromMilliseconds(200);
 

@@ -53,9 +53,24 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
 
     private double Rate => _pace * budget.RequestsPerSecond;
 
-    /// <summary>Waits for this call's turn; a caller that gives up while waiting hands its turn back.</summary>
-    public async ValueTask AcquireAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for a turn that a later call spends (<see cref="AcquireAsync"/> with it leaves at once).</summary>
+    public async ValueTask<Route53Turn> TakeTurnAsync(CancellationToken cancellationToken)
     {
+        await AcquireAsync(null, cancellationToken);
+        return new Route53Turn(this);
+    }
+
+    /// <summary>
+    /// Waits for this call's turn, unless it spends <paramref name="held"/>, a turn already waited for; a caller that
+    /// gives up while waiting hands its turn back.
+    /// </summary>
+    public async ValueTask AcquireAsync(Route53Turn? held, CancellationToken cancellationToken)
+    {
+        if (held is not null && held.TrySpend())
+        {
+            return;
+        }
+
         var wait = Reserve();
         if (wait <= TimeSpan.Zero)
         {
@@ -134,7 +149,8 @@ internal sealed partial class Route53RateLimiter(IOptions<Route53Options> option
         }
     }
 
-    private void Release()
+    /// <summary>Gives back a token taken and never used.</summary>
+    public void Release()
     {
         lock (_lock)
         {

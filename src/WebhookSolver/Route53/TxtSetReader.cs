@@ -22,14 +22,16 @@ internal sealed class TxtSetReader(Route53Client client)
     public async Task<IReadOnlyList<ResourceRecordSet>> ReadAsync(AwsIdentity identity, string zoneId, string name, CancellationToken cancellationToken)
     {
         var sets = new List<ResourceRecordSet>();
-        await ReadFromAsync(identity, zoneId, name, sets, keepPage: false, cancellationToken);
+        await ReadFromAsync(identity, zoneId, name, sets, keepPage: false, turn: null, cancellationToken);
         return sets;
     }
 
     /// <param name="names">each name, and whether it must be read by a call that starts at it</param>
+    /// <param name="turn">a turn of the rate limiter already waited for, which the first call spends</param>
     /// <returns>the TXT sets at every name (an empty list where there are none)</returns>
     public async Task<IReadOnlyDictionary<string, IReadOnlyList<ResourceRecordSet>>> ReadManyAsync(
-        AwsIdentity identity, string zoneId, IReadOnlyCollection<(string Name, bool Exact)> names, CancellationToken cancellationToken)
+        AwsIdentity identity, string zoneId, IReadOnlyCollection<(string Name, bool Exact)> names, CancellationToken cancellationToken,
+        Route53Turn? turn = null)
     {
         var result = new Dictionary<string, IReadOnlyList<ResourceRecordSet>>(StringComparer.Ordinal);
         var waiting = names
@@ -42,7 +44,7 @@ internal sealed class TxtSetReader(Route53Client client)
             var start = waiting[0].Name;
             waiting.RemoveAt(0);
             var sets = new List<ResourceRecordSet>();
-            var page = await ReadFromAsync(identity, zoneId, start, sets, keepPage: waiting.Count > 0, cancellationToken);
+            var page = await ReadFromAsync(identity, zoneId, start, sets, keepPage: waiting.Count > 0, turn, cancellationToken);
             result[start] = sets;
             if (page is null)
             {
@@ -69,13 +71,14 @@ internal sealed class TxtSetReader(Route53Client client)
     /// it. Returns the last page read when <paramref name="keepPage"/> (other names may be in it), else null.
     /// </summary>
     private async Task<ResourceRecordSetsPage?> ReadFromAsync(
-        AwsIdentity identity, string zoneId, string name, List<ResourceRecordSet> sets, bool keepPage, CancellationToken cancellationToken)
+        AwsIdentity identity, string zoneId, string name, List<ResourceRecordSet> sets, bool keepPage, Route53Turn? turn,
+        CancellationToken cancellationToken)
     {
         ResourceRecordSetsPage? last = null;
         string? identifier = null;
         for (var page = 0; page < MaxPages; page++)
         {
-            var answer = await client.ListResourceRecordSetsAsync(identity, zoneId, name, TxtRecordChanges.TxtType, identifier, cancellationToken);
+            var answer = await client.ListResourceRecordSetsAsync(identity, zoneId, name, TxtRecordChanges.TxtType, identifier, cancellationToken, turn);
             last = answer;
             var past = false;
             foreach (var set in answer.RecordSets)

@@ -100,6 +100,47 @@ public sealed class ChangeBatcherTests
         harness.Fake.TxtTexts(zone, "_acme-challenge.example.com.").Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task WithGroupCommitARoundTheRateLimitDelaysTakesEverythingThatArrivesUntilItsTurn()
+    {
+        await using var harness = await Route53Harness.StartAsync(new()
+        {
+            ["Route53:BatchWindow"] = "00:00:00.050",
+            ["Route53:RequestsPerSecond"] = "1",
+            ["Route53:Burst"] = "1",
+        });
+        var zone = harness.Fake.AddZone("example.com");
+
+        // The zone lookup spends the burst: the round of the first Present waits about a second for its turn.
+        var first = harness.Solver.PresentAsync(Route53Harness.Challenge("key-0", Fqdn(0)), CancellationToken.None);
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await Task.WhenAll(first, PresentAll(harness, Enumerable.Range(1, 2)));
+
+        harness.Fake.BatchSizes.Should().Equal([3], "Presents that arrived after the batch window but before the round's turn went with it");
+        Enumerable.Range(0, 3).Should().OnlyContain(i => harness.Fake.TxtTexts(zone, Fqdn(i)).Single() == $"key-{i}");
+    }
+
+    [Fact]
+    public async Task ARoundWhoseCallersAllGaveUpWhileItWaitedForItsTurnHandsTheTurnBack()
+    {
+        await using var harness = await Route53Harness.StartAsync(new()
+        {
+            ["Route53:RequestsPerSecond"] = "0.5",
+            ["Route53:Burst"] = "1",
+        });
+        var zone = harness.Fake.AddZone("example.com");
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var abandoned = harness.Solver.PresentAsync(Route53Harness.Challenge("abandoned", Fqdn(0)), giveUp.Token);
+        await abandoned.Invoking(t => t).Should().ThrowAsync<OperationCanceledException>();
+
+        // Kept until its time, the turn 2 s after the lookup would make the next call wait about 4 s.
+        await Poll.UntilAsync(() => harness.Get<Route53RateLimiter>().NextFree < TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(1),
+            "the turn the abandoned round waited for is free again");
+        harness.Fake.Calls("ChangeResourceRecordSets").Should().Be(0);
+        harness.Fake.TxtTexts(zone, Fqdn(0)).Should().BeEmpty();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

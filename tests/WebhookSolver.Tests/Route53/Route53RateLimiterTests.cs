@@ -162,8 +162,42 @@ public sealed class Route53RateLimiterTests
         limiter.Reserve();
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
 
-        await limiter.Invoking(l => l.AcquireAsync(giveUp.Token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
+        await limiter.Invoking(l => l.AcquireAsync(null, giveUp.Token).AsTask()).Should().ThrowAsync<OperationCanceledException>();
 
         limiter.Reserve().Should().BeCloseTo(TimeSpan.FromSeconds(1000), TimeSpan.FromSeconds(1), "the abandoned turn is free again");
+    }
+
+    [Fact]
+    public async Task ATurnTakenAheadIsSpentByOneCallWhichThenLeavesAtOnce()
+    {
+        var (limiter, time) = Create(rate: 1, burst: 1);
+        limiter.Reserve();
+        var taking = limiter.TakeTurnAsync(CancellationToken.None).AsTask();
+        var behind = limiter.Reserve();
+
+        taking.IsCompleted.Should().BeFalse("the turn comes when a token exists");
+        time.Advance(TimeSpan.FromSeconds(1.1));
+        using var turn = await taking.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var first = limiter.AcquireAsync(turn, CancellationToken.None).AsTask();
+        var second = limiter.AcquireAsync(turn, CancellationToken.None).AsTask();
+
+        first.IsCompleted.Should().BeTrue("the call spends the turn waited for instead of queueing behind the later reservation");
+        behind.Should().Be(TimeSpan.FromSeconds(2));
+        second.IsCompleted.Should().BeFalse("a turn is spent once: the next call of the round queues as any other");
+    }
+
+    [Fact]
+    public async Task ATurnNoCallSpentIsHandedBack()
+    {
+        var (limiter, time) = Create(rate: 1, burst: 1);
+        limiter.Reserve();
+        var taking = limiter.TakeTurnAsync(CancellationToken.None).AsTask();
+        time.Advance(TimeSpan.FromSeconds(1.1));
+        var turn = await taking.WaitAsync(TimeSpan.FromSeconds(5));
+
+        turn.Dispose();
+
+        limiter.Reserve().Should().Be(TimeSpan.Zero, "the round that waited needed no call, so its token is free again");
     }
 }
