@@ -35,7 +35,7 @@ internal static class Report
         {
             output.WriteLine();
             output.WriteLine(Invariant($"Uncontended: {options.SequentialChallenges} challenges one at a time (all Presents, then all CleanUps) on a fresh ") +
-                Invariant($"server, then {options.SequentialRequests} sequential Presents; instant fake, client-side limit lifted"));
+                Invariant($"server, then 100 untimed and {options.SequentialRequests} timed sequential Presents; instant fake, client-side limit lifted"));
             output.WriteLine();
             List<string[]> rows = [["", .. sequential.Select(r => r.Name)]];
             void Row(string label, Func<SequentialResult, double> figure, string format)

@@ -137,12 +137,12 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
     /// <summary>
     /// Uncontended challenges, one at a time, against an instant fake with the client-side limit lifted: Route53 calls
     /// per Present and per CleanUp (a fresh server, so the first call per zone looks the zone up), then the latency of
-    /// sequential Presents.
+    /// sequential Presents after 100 untimed ones.
     /// </summary>
     public async Task<SequentialResult> SequentialAsync(string name, IReadOnlyList<string> strategyFlags)
     {
         string[] flags = [.. strategyFlags, .. NoLimiter];
-        log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then {options.SequentialRequests} sequential Presents; " +
+        log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then 100 untimed and {options.SequentialRequests} timed sequential Presents; " +
             $"server flags: {string.Join(' ', flags)}");
         var fake = await FakeRoute53.StartAsync();
         try
@@ -161,6 +161,11 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             await load.RunAsync(run, "CleanUp", concurrency: 1, options.TimeCap);
             var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
             var leftovers = run.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
+
+            // Both processes compile as they go (tiered JIT, the fake in this one): latency is measured once that has settled.
+            var warmUp = Challenge.Create("warm", 100, zones);
+            await load.RunAsync(warmUp, "Present", concurrency: 1, options.TimeCap);
+            await load.RunAsync(warmUp, "CleanUp", concurrency: 1, options.TimeCap);
 
             var timed = Challenge.Create("lone", options.SequentialRequests, zones);
             var (present, loaded) = await WithHighestRssAsync(server, () => load.RunAsync(timed, "Present", concurrency: 1, options.TimeCap));

@@ -40,6 +40,9 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     public FakeLeases Leases { get; }
 
+    /// <summary>Also serve the authentication ConfigMap and SubjectAccessReviews, as one API server does.</summary>
+    public FakeKubernetesAuthorization? Authorization { get; set; }
+
     public IReadOnlyList<TokenRequestCall> TokenRequests => [.. _tokenRequests];
 
     public IReadOnlyList<(string Namespace, string Name)> SecretReads => [.. _secretReads];
@@ -68,6 +71,11 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
         if (Leases.Answer(request) is { } lease)
         {
             return lease;
+        }
+
+        if (Authorization?.Answer(request) is { } authorization)
+        {
+            return authorization;
         }
 
         if (request.Method == "GET" && SecretPath().Match(request.Path) is { Success: true } secret)

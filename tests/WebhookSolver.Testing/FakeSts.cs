@@ -60,6 +60,9 @@ internal sealed partial class FakeSts : IAsyncDisposable
 
     public void AllowRole(string roleArn) => _roles[roleArn] = true;
 
+    /// <summary>Told of every session issued, before the answer leaves (a fake Route53 can then accept its keys).</summary>
+    public Action<IssuedCredentials>? Issuing { get; set; }
+
     public void AcceptWebIdentityToken(string token) => _webIdentityTokens[token] = true;
 
     [GeneratedRegex(@"^AWS4-HMAC-SHA256 Credential=(?<key>[^/]+)/(?<date>\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request, " +
@@ -148,6 +151,7 @@ internal sealed partial class FakeSts : IAsyncDisposable
             $"sts-session-{n}-{Guid.NewGuid():N}",
             _time.GetUtcNow() + SessionDuration);
         _issued.Enqueue(issued);
+        Issuing?.Invoke(issued);
         return new FakeResponse(200, Success(action, call, issued), "text/xml");
     }
 

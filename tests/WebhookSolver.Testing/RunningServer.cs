@@ -18,9 +18,11 @@ internal sealed class RunningServer : IAsyncDisposable
         process.BeginErrorReadLine();
     }
 
-    public static RunningServer Start(string workingDirectory, IEnumerable<string> args)
+    /// <param name="environment">variables set on top of the cleaned environment (<see cref="ServerCommand.StartInfo"/>)</param>
+    public static RunningServer Start(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var process = Process.Start(ServerCommand.StartInfo(workingDirectory, args)) ?? throw new InvalidOperationException("could not start dotnet");
+        var process = Process.Start(ServerCommand.StartInfo(workingDirectory, args, environment))
+            ?? throw new InvalidOperationException($"could not start {ServerCommand.Server}");
         process.StandardInput.Close();
         return new RunningServer(process);
     }

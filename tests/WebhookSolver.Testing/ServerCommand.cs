@@ -5,15 +5,23 @@ namespace WebhookSolver.Testing;
 /// <summary>
 /// The built server (<c>dotnet WebhookSolver.dll</c>) as an operator starts it: its own process, console and working
 /// directory, an environment with nothing of AWS or Kubernetes in it. For what only a real process shows: what reaches
-/// the console, which directory it reads.
+/// the console, which directory it reads. <c>WEBHOOK_SERVER</c> names another build to run instead — the executable
+/// build/publish.sh makes (CI runs these tests against the Native AOT publish that way) or another WebhookSolver.dll.
 /// </summary>
 internal static class ServerCommand
 {
+    public const string ServerVariable = "WEBHOOK_SERVER";
+
     public static string Assembly { get; } = Path.Combine(AppContext.BaseDirectory, "WebhookSolver.dll");
 
-    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args)
+    /// <summary>What runs: <see cref="Assembly"/>, or the build <see cref="ServerVariable"/> names.</summary>
+    public static string Server { get; } = Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } other ? Path.GetFullPath(other) : Assembly;
+
+    /// <param name="environment">variables set on top of the cleaned environment</param>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var managed = Server.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var start = new ProcessStartInfo(managed ? "dotnet" : Server)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
@@ -21,7 +29,11 @@ internal static class ServerCommand
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(Assembly);
+        if (managed)
+        {
+            start.ArgumentList.Add(Server);
+        }
+
         foreach (var arg in args)
         {
             start.ArgumentList.Add(arg);
@@ -29,7 +41,7 @@ internal static class ServerCommand
 
         foreach (var name in start.Environment.Keys
                      .Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("KUBERNETES_", StringComparison.Ordinal)
-                                 || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k == "DOTNET_ENVIRONMENT"
+                                 || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("POD_", StringComparison.Ordinal) || k == "DOTNET_ENVIRONMENT"
                                  || k.StartsWith("Webhook__", StringComparison.OrdinalIgnoreCase)
                                      || k.StartsWith("Route53__", StringComparison.OrdinalIgnoreCase))
                      .ToList())
@@ -42,13 +54,18 @@ internal static class ServerCommand
         start.Environment["AWS_SHARED_CREDENTIALS_FILE"] = "/dev/null";
         start.Environment["HOME"] = workingDirectory;
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         return start;
     }
 
     /// <summary>Runs the server until it exits by itself; one that is still running after <paramref name="timeout"/> is killed and fails the test.</summary>
     public static async Task<ServerRun> RunToExitAsync(string workingDirectory, IEnumerable<string> args, TimeSpan? timeout = null)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, args)) ?? throw new InvalidOperationException("could not start dotnet");
+        using var process = Process.Start(StartInfo(workingDirectory, args)) ?? throw new InvalidOperationException($"could not start {Server}");
         process.StandardInput.Close();
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
