@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the image's publish step (build/publish.sh, the same command the Dockerfile runs: a Native AOT executable),
-# then starts the published executable and measures it (build/measure.sh: start-up, idle RSS, the served OpenAPI
-# document, and the benchmark's overhead scenario against it), so a broken publish fails CI although no container
-# engine runs here.
+# runs the tests that start the server as a process against the published executable, then measures it
+# (build/measure.sh: start-up, idle RSS, the served OpenAPI document, and the benchmark's overhead scenario against
+# it), so a broken publish fails CI although no container engine runs here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -23,6 +23,16 @@ if ! usage=$("$out/WebhookSolver" --help); then
   echo "the published executable does not start"; exit 1
 fi
 grep -q -- '--secure-port' <<<"$usage" || { echo "the published executable's --help lacks --secure-port"; exit 1; }
+
+# The tests that start the server as a process (trait Server=Process: first run, JSON logs, a non-local deployment
+# with front-proxy trust, SubjectAccessReviews, Secrets, TokenRequests, STS and Leases), against the executable.
+began=$SECONDS
+if ! WEBHOOK_SERVER="$out/WebhookSolver" dotnet test tests/WebhookSolver.Tests --no-build --filter "Server=Process" > "$out.log" 2>&1; then
+  grep -E "Failed |Error Message|Expected|error" "$out.log" | head -40
+  echo "the process tests fail against the Native AOT executable"; exit 1
+fi
+grep -Eo "Passed: +[0-9]+" "$out.log" | tail -1 | sed "s/^/process tests against the executable: /"
+echo "process tests took $((SECONDS - began)) s"
 
 began=$SECONDS
 bash build/measure.sh "$out"

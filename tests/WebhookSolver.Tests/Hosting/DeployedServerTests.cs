@@ -15,6 +15,7 @@ namespace WebhookSolver.Tests.Hosting;
 /// Native AOT build must keep (Kubernetes models, the AWS SDK's STS client, every JSON contract): CI runs this class
 /// again against the published executable (<see cref="ServerCommand.ServerVariable"/>).
 /// </summary>
+[Trait("Server", "Process")]
 public sealed class DeployedServerTests(DeployedServerTests.Deployment deployment) : IClassFixture<DeployedServerTests.Deployment>
 {
     private const string CertManager = "system:serviceaccount:cert-manager:cert-manager";

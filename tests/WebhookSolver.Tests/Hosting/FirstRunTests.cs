@@ -5,6 +5,7 @@ using WebhookSolver.Testing;
 namespace WebhookSolver.Tests.Hosting;
 
 /// <summary>What an operator sees when starting the built server by hand, outside a cluster.</summary>
+[Trait("Server", "Process")]
 public class FirstRunTests
 {
     private static string[] ServingFlags(WorkingDirectory directory)

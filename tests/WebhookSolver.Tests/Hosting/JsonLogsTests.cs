@@ -6,6 +6,7 @@ using WebhookSolver.Testing;
 namespace WebhookSolver.Tests.Hosting;
 
 /// <summary>The built server with <c>--log-format=json</c>, as a log pipeline reads its console.</summary>
+[Trait("Server", "Process")]
 public class JsonLogsTests
 {
     private static JsonObject? Parse(string line)
