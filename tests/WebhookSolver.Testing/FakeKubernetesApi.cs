@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Testing;
 
@@ -49,7 +50,7 @@ internal sealed partial class FakeKubernetesApi : IAsyncDisposable
 
     public IReadOnlyList<RecordedRequest> Requests => _server.Requests;
 
-    public IKubernetes Client() => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = BaseAddress.ToString() });
+    public KubernetesApi Client() => new(new KubernetesClientConfiguration { Host = BaseAddress.ToString() });
 
     public void AddSecret(string namespaceName, string name, IReadOnlyDictionary<string, string> data) =>
         _secrets[(namespaceName, name)] = data;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
+using WebhookSolver.Kubernetes;
 
 namespace WebhookSolver.Testing;
 
@@ -70,7 +71,7 @@ internal sealed class FakeKubernetesAuthorization : IAsyncDisposable
     }
 
     /// <summary>A real Kubernetes client pointed at this fake.</summary>
-    public IKubernetes CreateClient() => new k8s.Kubernetes(new KubernetesClientConfiguration { Host = BaseAddress.ToString().TrimEnd('/') });
+    public KubernetesApi CreateClient() => new(new KubernetesClientConfiguration { Host = BaseAddress.ToString().TrimEnd('/') });
 
     /// <summary>The ConfigMap as a cluster with aggregation enabled publishes it (lists are JSON strings).</summary>
     public static Dictionary<string, string> AuthenticationConfigMap(string caPem, params string[] allowedNames) => new()

@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using k8s;
+using WebhookSolver.Kubernetes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -23,9 +23,9 @@ internal sealed class SecureWebhookFactory : WebApplicationFactory<Program>
     public const string SolverPath = $"/apis/{GroupName}/v1alpha1/route53";
 
     private readonly FrontProxyCertificates _certificates;
-    private readonly IKubernetes _kubernetes;
+    private readonly KubernetesApi _kubernetes;
 
-    public SecureWebhookFactory(FrontProxyCertificates certificates, IKubernetes kubernetes, IReadOnlyDictionary<string, string?>? settings = null)
+    public SecureWebhookFactory(FrontProxyCertificates certificates, KubernetesApi kubernetes, IReadOnlyDictionary<string, string?>? settings = null)
     {
         _certificates = certificates;
         _kubernetes = kubernetes;
@@ -114,7 +114,7 @@ internal sealed class SecureWebhookFactory : WebApplicationFactory<Program>
 
         builder.ConfigureTestServices(services =>
         {
-            services.RemoveAll<IKubernetes>();
+            services.RemoveAll<KubernetesApi>();
             services.AddSingleton(_kubernetes);
             services.RemoveAll<ISolver>();
             services.AddSingleton<ISolver>(Solver);

@@ -41,9 +41,9 @@ internal static class ServerCommand
 
         foreach (var name in start.Environment.Keys
                      .Where(k => k.StartsWith("AWS_", StringComparison.Ordinal) || k.StartsWith("KUBERNETES_", StringComparison.Ordinal)
-                                 || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("POD_", StringComparison.Ordinal) || k == "DOTNET_ENVIRONMENT"
-                                 || k.StartsWith("Webhook__", StringComparison.OrdinalIgnoreCase)
-                                     || k.StartsWith("Route53__", StringComparison.OrdinalIgnoreCase))
+                                 || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal) || k.StartsWith("POD_", StringComparison.Ordinal)
+                                 || k == "DOTNET_ENVIRONMENT" || k.StartsWith("Webhook__", StringComparison.OrdinalIgnoreCase)
+                                 || k.StartsWith("Route53__", StringComparison.OrdinalIgnoreCase))
                      .ToList())
         {
             start.Environment.Remove(name);

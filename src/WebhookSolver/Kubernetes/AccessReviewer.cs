@@ -1,8 +1,6 @@
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Options;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
 
 namespace WebhookSolver.Kubernetes;
@@ -93,8 +91,8 @@ internal sealed partial class AccessReviewer(
         {
             // Made here, at first use: local mode never builds a Kubernetes client.
             var client = kubernetes.Client;
-            var answer = await client.AuthorizationV1.CreateSubjectAccessReviewAsync(body, cancellationToken: cancellationToken).ConfigureAwait(false);
-            var status = answer?.Status;
+            var answer = await client.CreateSubjectAccessReviewAsync(body, cancellationToken).ConfigureAwait(false);
+            var status = answer.Status;
             if (status is null)
             {
                 LogReviewFailed(user.Name, action, "the answer has no status");
@@ -104,16 +102,16 @@ internal sealed partial class AccessReviewer(
             var outcome = status.Allowed && status.Denied != true ? AccessOutcome.Allowed : AccessOutcome.Denied;
             return new AccessDecision(outcome, status.Reason ?? "");
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        catch (KubernetesApiException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
         {
-            LogReviewFailed(user.Name, action, $"HTTP {(int)e.Response.StatusCode}");
+            LogReviewFailed(user.Name, action, $"HTTP {(int)e.StatusCode}");
             return new AccessDecision(AccessOutcome.ReviewFailed,
                 "the webhook may not create SubjectAccessReviews: bind its service account to the ClusterRole system:auth-delegator");
         }
         catch (Exception e)
         {
             // Only the type and status: exception text may carry server output.
-            var detail = e is HttpOperationException { Response: { } response } ? $"{e.GetType().Name} HTTP {(int)response.StatusCode}" : e.GetType().Name;
+            var detail = e is KubernetesApiException { StatusCode: var code } ? $"{e.GetType().Name} HTTP {(int)code}" : e.GetType().Name;
             LogReviewFailed(user.Name, action, detail);
             return new AccessDecision(AccessOutcome.ReviewFailed,
                 "the authorization check (SubjectAccessReview) could not be made because the Kubernetes API did not answer; the " +

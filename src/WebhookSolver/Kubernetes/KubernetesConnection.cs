@@ -1,5 +1,3 @@
-using k8s;
-
 namespace WebhookSolver.Kubernetes;
 
 /// <summary>
@@ -7,13 +5,13 @@ namespace WebhookSolver.Kubernetes;
 /// mode and the flags-only configuration run without a cluster; a failed attempt (no kubeconfig, not in a cluster)
 /// is tried again at the next use.
 /// </summary>
-internal sealed class KubernetesConnection(Func<IKubernetes> connect)
+internal sealed class KubernetesConnection(Func<KubernetesApi> connect)
 {
-    public KubernetesConnection(IKubernetes client)
+    public KubernetesConnection(KubernetesApi client)
         : this(() => client)
     {
     }
 
     /// <exception cref="KubernetesUnavailableException">there is no Kubernetes API to talk to</exception>
-    public IKubernetes Client => connect();
+    public KubernetesApi Client => connect();
 }

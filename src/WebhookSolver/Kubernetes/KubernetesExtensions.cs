@@ -14,12 +14,12 @@ internal static class KubernetesExtensions
     public static IServiceCollection AddKubernetesClient(this IServiceCollection services)
     {
         services.AddOptions<KubernetesClientOptions>();
-        // IKubernetes is the replaceable registration (tests put a fake's client there); code reaches it only
+        // KubernetesApi is the replaceable registration (tests put a fake's client there); code reaches it only
         // through KubernetesConnection, which resolves it on first use.
-        services.TryAddSingleton(provider => new KubernetesConnection(provider.GetRequiredService<IKubernetes>));
+        services.TryAddSingleton(provider => new KubernetesConnection(provider.GetRequiredService<KubernetesApi>));
         services.TryAddSingleton<KubernetesResources>();
-        services.TryAddSingleton<IKubernetes>(provider =>
-            new k8s.Kubernetes(ClientConfiguration(provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.Kubeconfig)));
+        services.TryAddSingleton(provider =>
+            new KubernetesApi(ClientConfiguration(provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.Kubeconfig)));
         return services;
     }
 

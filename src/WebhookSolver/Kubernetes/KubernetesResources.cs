@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
 
 namespace WebhookSolver.Kubernetes;
@@ -18,7 +16,7 @@ internal sealed class KubernetesResources(KubernetesConnection kubernetes)
     /// The client, made on first use: local mode runs without a cluster until an Issuer references a Secret or
     /// a ServiceAccount.
     /// </summary>
-    private IKubernetes Client(string what)
+    private KubernetesApi Client(string what)
     {
         try
         {
@@ -44,7 +42,7 @@ internal sealed class KubernetesResources(KubernetesConnection kubernetes)
         var kubernetes = Client(what);
         try
         {
-            return await kubernetes.CoreV1.ReadNamespacedSecretAsync(name, namespaceName, cancellationToken: cancellationToken)
+            return await kubernetes.ReadSecretAsync(namespaceName, name, cancellationToken)
                 .ConfigureAwait(false);
         }
         catch (Exception e) when (Failure(e, cancellationToken) is { } failure)
@@ -90,9 +88,7 @@ internal sealed class KubernetesResources(KubernetesConnection kubernetes)
         var kubernetes = Client(what);
         try
         {
-            var response = await kubernetes.CoreV1
-                .CreateNamespacedServiceAccountTokenAsync(request, name, namespaceName, cancellationToken: cancellationToken)
-                .ConfigureAwait(false);
+            var response = await kubernetes.CreateServiceAccountTokenAsync(namespaceName, name, request, cancellationToken).ConfigureAwait(false);
             return response.Status?.Token is { Length: > 0 } token
                 ? token
                 : throw new SolverException($"the Kubernetes API returned no token for {what}");
@@ -124,10 +120,10 @@ internal sealed class KubernetesResources(KubernetesConnection kubernetes)
     private static Failed? Failure(Exception e, CancellationToken cancellationToken) =>
         e switch
         {
-            HttpOperationException { Response.StatusCode: HttpStatusCode.NotFound } => Failed.NotFound,
-            HttpOperationException { Response.StatusCode: HttpStatusCode.Forbidden } => Failed.Forbidden,
-            HttpOperationException { Response.StatusCode: HttpStatusCode.Unauthorized } => Failed.Unauthorized,
-            HttpOperationException => Failed.OtherStatus,
+            KubernetesApiException { StatusCode: HttpStatusCode.NotFound } => Failed.NotFound,
+            KubernetesApiException { StatusCode: HttpStatusCode.Forbidden } => Failed.Forbidden,
+            KubernetesApiException { StatusCode: HttpStatusCode.Unauthorized } => Failed.Unauthorized,
+            KubernetesApiException => Failed.OtherStatus,
             OperationCanceledException when cancellationToken.IsCancellationRequested => null,
             HttpRequestException or SocketException or OperationCanceledException or IOException => Failed.Unavailable,
             _ => null,
@@ -140,7 +136,7 @@ internal sealed class KubernetesResources(KubernetesConnection kubernetes)
         Failed.Unavailable => new SolverException(
             $"cannot reach the Kubernetes API to {verb} {what}: {Reason(e)}; check that the API server is up and reachable from the webhook", e),
         _ => new SolverException(
-            $"the Kubernetes API answered {(int)((HttpOperationException)e).Response.StatusCode} when trying to {verb} {what}; retry later", e),
+            $"the Kubernetes API answered {(int)((KubernetesApiException)e).StatusCode} when trying to {verb} {what}; retry later", e),
     };
 
     private static string Reason(Exception e)

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +28,7 @@ internal sealed partial class ReplicaLeases(
     private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(5);
 
     private readonly Dictionary<string, Observed> _seen = new(StringComparer.Ordinal);
-    private IKubernetes? _client;
+    private KubernetesApi? _client;
     private V1Lease? _own;
     private DateTimeOffset _listed = DateTimeOffset.MinValue;
     private ApiState _state = ApiState.NotAsked;
@@ -93,7 +91,7 @@ internal sealed partial class ReplicaLeases(
     }
 
     /// <summary>Renews this replica's Lease, counts the live ones, and says when to come back.</summary>
-    private async Task<TimeSpan> RoundAsync(IKubernetes client, CancellationToken stoppingToken)
+    private async Task<TimeSpan> RoundAsync(KubernetesApi client, CancellationToken stoppingToken)
     {
         var settings = options.Value;
         // A round slower than this would let the Lease lapse before the next one anyway.
@@ -103,10 +101,9 @@ internal sealed partial class ReplicaLeases(
         try
         {
             await RenewAsync(client, linked.Token).ConfigureAwait(false);
-            var list = await client.CoordinationV1.ListNamespacedLeaseAsync(
-                Namespace, labelSelector: $"{LabelKey}={LabelValue}", cancellationToken: linked.Token).ConfigureAwait(false);
+            var list = await client.ListLeasesAsync(Namespace, $"{LabelKey}={LabelValue}", linked.Token).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            var (live, untilExpiry) = Count(list.Items ?? [], now);
+            var (live, untilExpiry) = Count(list.Items, now);
             _listed = now;
             if (_state != ApiState.Answering)
             {
@@ -123,23 +120,23 @@ internal sealed partial class ReplicaLeases(
         {
             throw;
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        catch (KubernetesApiException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
         {
             if (_state != ApiState.Forbidden)
             {
                 _state = ApiState.Forbidden;
-                LogForbidden((int)e.Response.StatusCode, Namespace);
+                LogForbidden((int)e.StatusCode, Namespace);
             }
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException or IOException
-                                      or System.Text.Json.JsonException or KubernetesException)
+        catch (Exception e) when (e is KubernetesApiException or HttpRequestException or OperationCanceledException or IOException
+                                      or System.Text.Json.JsonException)
         {
             if (_state != ApiState.Unreachable)
             {
                 _state = ApiState.Unreachable;
                 // Only the type and status: exception text may carry server output.
-                LogUnreachable(e is HttpOperationException { Response: { } response }
-                    ? $"HTTP {(int)response.StatusCode}"
+                LogUnreachable(e is KubernetesApiException { StatusCode: var code }
+                    ? $"HTTP {(int)code}"
                     : e is OperationCanceledException ? $"no answer within {patience.TotalSeconds:0.###}s" : e.GetType().Name);
             }
         }
@@ -148,7 +145,7 @@ internal sealed partial class ReplicaLeases(
     }
 
     /// <summary>Creates or renews this replica's Lease; a write that lost a race with another is read again and retried.</summary>
-    private async Task RenewAsync(IKubernetes client, CancellationToken cancellationToken)
+    private async Task RenewAsync(KubernetesApi client, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -157,11 +154,11 @@ internal sealed partial class ReplicaLeases(
             {
                 try
                 {
-                    _own = await client.CoordinationV1.CreateNamespacedLeaseAsync(Lease(null, now), Namespace, cancellationToken: cancellationToken)
+                    _own = await client.CreateLeaseAsync(Namespace, Lease(null, now), cancellationToken)
                         .ConfigureAwait(false);
                     return;
                 }
-                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict && attempt < 3)
+                catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.Conflict && attempt < 3)
                 {
                     // AlreadyExists: left by an earlier container of this pod, or our own create whose answer was lost.
                     _own = await ReadOwnAsync(client, cancellationToken).ConfigureAwait(false);
@@ -171,43 +168,36 @@ internal sealed partial class ReplicaLeases(
 
             try
             {
-                _own = await client.CoordinationV1.ReplaceNamespacedLeaseAsync(Lease(_own, now), PodName, Namespace, cancellationToken: cancellationToken)
+                _own = await client.ReplaceLeaseAsync(Namespace, PodName, Lease(_own, now), cancellationToken)
                     .ConfigureAwait(false);
                 return;
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.Conflict && attempt < 3)
+            catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.Conflict && attempt < 3)
             {
                 // Our resourceVersion is stale (our last answer was lost, or someone else wrote it): read it and write again.
                 _own = await ReadOwnAsync(client, cancellationToken).ConfigureAwait(false);
             }
-            catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound && attempt < 3)
+            catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.NotFound && attempt < 3)
             {
                 _own = null;
             }
         }
     }
 
-    private async Task<V1Lease?> ReadOwnAsync(IKubernetes client, CancellationToken cancellationToken)
+    private async Task<V1Lease?> ReadOwnAsync(KubernetesApi client, CancellationToken cancellationToken)
     {
         try
         {
-            return await client.CoordinationV1.ReadNamespacedLeaseAsync(PodName, Namespace, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return await client.ReadLeaseAsync(Namespace, PodName, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+        catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return null;
         }
     }
 
-    /// <summary>
-    /// <paramref name="now"/> to the microsecond, never on a whole second: KubernetesClient writes a whole second
-    /// without the six fractional digits that the API server's MicroTime parser requires.
-    /// </summary>
-    private static DateTime MicroTime(DateTimeOffset now)
-    {
-        var ticks = now.UtcTicks - (now.UtcTicks % 10);
-        return new DateTime(ticks % TimeSpan.TicksPerSecond == 0 ? ticks + 10 : ticks, DateTimeKind.Utc);
-    }
+    /// <summary><paramref name="now"/> to the microsecond, as the API server stores a MicroTime.</summary>
+    private static DateTime MicroTime(DateTimeOffset now) => new(now.UtcTicks - (now.UtcTicks % 10), DateTimeKind.Utc);
 
     /// <summary>This replica's Lease renewed at <paramref name="now"/>: a new one, or <paramref name="current"/> with its resourceVersion.</summary>
     private V1Lease Lease(V1Lease? current, DateTime now)
@@ -305,18 +295,18 @@ internal sealed partial class ReplicaLeases(
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
         try
         {
-            await _client.CoordinationV1.DeleteNamespacedLeaseAsync(PodName, Namespace, cancellationToken: linked.Token).ConfigureAwait(false);
+            await _client.DeleteLeaseAsync(Namespace, PodName, linked.Token).ConfigureAwait(false);
             _own = null;
             LogReleased(Namespace, PodName);
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+        catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             _own = null;
         }
-        catch (Exception e) when (e is HttpOperationException or HttpRequestException or OperationCanceledException or IOException)
+        catch (Exception e) when (e is KubernetesApiException or HttpRequestException or OperationCanceledException or IOException)
         {
-            LogNotReleased(Namespace, PodName, e is HttpOperationException { Response: { } response }
-                ? string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)response.StatusCode}")
+            LogNotReleased(Namespace, PodName, e is KubernetesApiException { StatusCode: var code }
+                ? string.Create(CultureInfo.InvariantCulture, $"HTTP {(int)code}")
                 : e.GetType().Name);
         }
     }

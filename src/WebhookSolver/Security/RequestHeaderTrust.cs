@@ -4,8 +4,6 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using WebhookSolver.Kubernetes;
 
@@ -188,12 +186,11 @@ internal sealed partial class RequestHeaderTrust(
             var client = kubernetes.Client;
             using var timeout = new CancellationTokenSource(ReadTimeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-            configMap = await client.CoreV1.ReadNamespacedConfigMapAsync(ConfigMapName, ConfigMapNamespace, cancellationToken: linked.Token)
-                .ConfigureAwait(false);
+            configMap = await client.ReadConfigMapAsync(ConfigMapNamespace, ConfigMapName, linked.Token).ConfigureAwait(false);
         }
-        catch (HttpOperationException e) when (e.Response?.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        catch (KubernetesApiException e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
         {
-            return (null, $"the Kubernetes API refused to let the webhook read {what} ({(int)e.Response.StatusCode}). {FixHint}");
+            return (null, $"the Kubernetes API refused to let the webhook read {what} ({(int)e.StatusCode}). {FixHint}");
         }
         catch (KubernetesUnavailableException e)
         {
@@ -201,14 +198,14 @@ internal sealed partial class RequestHeaderTrust(
             return (null, $"cannot read {what}: {e.Message}, or pass --requestheader-client-ca-file=<front-proxy CA bundle>, or run with " +
                 "--local to debug outside a cluster");
         }
-                catch (HttpOperationException e) when (e.Response?.StatusCode == HttpStatusCode.NotFound)
+                catch (KubernetesApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
             return (null, $"{what} does not exist (the cluster's aggregation layer is not configured?). {FixHint}");
         }
         catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             // The exception text may carry server output; its type and status code say enough.
-            var status = e is HttpOperationException { Response: { } response } ? $" {(int)response.StatusCode}" : "";
+            var status = e is KubernetesApiException { StatusCode: var code } ? $" {(int)code}" : "";
             return (null, $"cannot read {what} from the Kubernetes API ({e.GetType().Name}{status}). {FixHint}");
         }
 

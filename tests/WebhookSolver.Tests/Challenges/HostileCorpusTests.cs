@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using WebhookSolver.Kubernetes;
 using WebhookSolver.Testing;
 
 namespace WebhookSolver.Tests.Challenges;
@@ -62,7 +63,7 @@ public sealed class HostileCorpusFixture : IAsyncLifetime
         Route53Wire = new HeaderBlockRecorder(Route53.Endpoint);
         KubernetesWire = new HeaderBlockRecorder(Kubernetes.BaseAddress);
 
-        WebhookServer = new Server(Route53Wire.Address, new k8s.Kubernetes(new KubernetesClientConfiguration { Host = KubernetesWire.Address.ToString() }));
+        WebhookServer = new Server(Route53Wire.Address, new KubernetesApi(new KubernetesClientConfiguration { Host = KubernetesWire.Address.ToString() }));
         Address = WebhookServer.Start();
         Client = new HttpClient(new SocketsHttpHandler
         {
@@ -115,7 +116,7 @@ public sealed class HostileCorpusFixture : IAsyncLifetime
         },
     };
 
-    private sealed class Server(Uri route53, IKubernetes kubernetes) : WebApplicationFactory<Program>
+    private sealed class Server(Uri route53, KubernetesApi kubernetes) : WebApplicationFactory<Program>
     {
         public Uri Start()
         {
@@ -138,7 +139,7 @@ public sealed class HostileCorpusFixture : IAsyncLifetime
 
             builder.ConfigureTestServices(services =>
             {
-                services.RemoveAll<IKubernetes>();
+                services.RemoveAll<KubernetesApi>();
                 services.AddSingleton(kubernetes);
             });
         }

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using WebhookSolver.Credentials;
-using k8s;
+using WebhookSolver.Kubernetes;
 
 using static WebhookSolver.Tests.Credentials.CredentialTestData;
 
@@ -26,6 +26,6 @@ public class CredentialsExtensionsTests
 
         identity.Credentials.AccessKey.Should().Be("AKIADI00000000000000");
         identity.Region.Should().Be("sa-east-1");
-        provider.GetRequiredService<IKubernetes>().Should().BeSameAs(services.Single(d => d.ServiceType == typeof(IKubernetes)).ImplementationInstance);
+        provider.GetRequiredService<KubernetesApi>().Should().BeSameAs(services.Single(d => d.ServiceType == typeof(KubernetesApi)).ImplementationInstance);
     }
 }

@@ -29,7 +29,7 @@ public sealed class AccessReviewerTests : IAsyncLifetime
         await _kubernetes.DisposeAsync();
     }
 
-    private AccessReviewer Reviewer(TimeSpan ttl) => new(new KubernetesConnection(_services.GetRequiredService<k8s.IKubernetes>),
+    private AccessReviewer Reviewer(TimeSpan ttl) => new(new KubernetesConnection(_services.GetRequiredService<KubernetesApi>),
         Options.Create(new AccessReviewOptions { CacheTtl = ttl }), _clock, NullLogger<AccessReviewer>.Instance);
 
     [Fact]
@@ -107,9 +107,9 @@ public sealed class AccessReviewerTests : IAsyncLifetime
         var port = _kubernetes.BaseAddress.Port;
         await _kubernetes.DisposeAsync();
         await using var services = new ServiceCollection()
-            .AddSingleton<k8s.IKubernetes>(new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = $"http://127.0.0.1:{port}" }))
+            .AddSingleton(new KubernetesApi(new k8s.KubernetesClientConfiguration { Host = $"http://127.0.0.1:{port}" }))
             .BuildServiceProvider();
-        var reviewer = new AccessReviewer(new KubernetesConnection(services.GetRequiredService<k8s.IKubernetes>),
+        var reviewer = new AccessReviewer(new KubernetesConnection(services.GetRequiredService<KubernetesApi>),
             Options.Create(new AccessReviewOptions()), _clock, NullLogger<AccessReviewer>.Instance);
 
         var decision = await reviewer.ReviewAsync(Alice, Create, default);

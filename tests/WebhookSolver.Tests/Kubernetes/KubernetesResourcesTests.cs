@@ -31,7 +31,7 @@ public class KubernetesResourcesTests
         api.Forbid("get", "secrets", "team-a", "locked");
         var resources = new KubernetesResources(new KubernetesConnection(api.Client()));
         var down = new KubernetesResources(new KubernetesConnection(
-            new k8s.Kubernetes(new KubernetesClientConfiguration { Host = ChainHarness.ClosedPort().ToString() })));
+            new KubernetesApi(new KubernetesClientConfiguration { Host = ChainHarness.ClosedPort().ToString() })));
 
         var messages = new[]
         {
