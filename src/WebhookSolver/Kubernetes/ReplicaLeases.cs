@@ -103,7 +103,7 @@ internal sealed partial class ReplicaLeases(
             await RenewAsync(client, linked.Token).ConfigureAwait(false);
             var list = await client.ListLeasesAsync(Namespace, $"{LabelKey}={LabelValue}", linked.Token).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            var (live, untilExpiry) = Count(list.Items, now);
+            var (live, untilExpiry) = Count(list.Items ?? [], now);
             _listed = now;
             if (_state != ApiState.Answering)
             {

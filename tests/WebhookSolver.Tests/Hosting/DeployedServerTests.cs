@@ -305,9 +305,9 @@ public sealed class DeployedServerTests(DeployedServerTests.Deployment deploymen
             await Route53.DisposeAsync();
             await Sts.DisposeAsync();
             await Kubernetes.DisposeAsync();
-            Dispose();
         }
 
+        /// <summary>xunit calls it after <see cref="DisposeAsync"/>.</summary>
         public void Dispose()
         {
             _certificates.Dispose();
