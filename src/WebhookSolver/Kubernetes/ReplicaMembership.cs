@@ -9,12 +9,25 @@ internal sealed class ReplicaMembership
 {
     private readonly Lock _lock = new();
     private int? _replicas;
+    private bool _counted;
 
     /// <param name="replicas">a count known from the start (1 outside a cluster), or null</param>
     public ReplicaMembership(int? replicas = null) => _replicas = replicas;
 
     /// <summary>Raised after <see cref="Replicas"/> changed, on the thread that changed it.</summary>
     public event EventHandler? Changed;
+
+    /// <summary>Whether <see cref="Replicas"/> comes from the Lease API rather than from the start (local mode).</summary>
+    public bool Counted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _counted;
+            }
+        }
+    }
 
     public int? Replicas
     {
@@ -33,6 +46,7 @@ internal sealed class ReplicaMembership
         ArgumentOutOfRangeException.ThrowIfLessThan(replicas, 1);
         lock (_lock)
         {
+            _counted = true;
             if (_replicas == replicas)
             {
                 return;

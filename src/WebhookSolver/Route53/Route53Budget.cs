@@ -57,7 +57,8 @@ internal sealed partial class Route53Budget : IHostedService, IDisposable
         var (replicas, basis) = _membership switch
         {
             null => (1, "alone"),
-            { Replicas: { } counted } => (counted, "counted by Leases"),
+            { Replicas: { } counted, Counted: true } => (counted, "counted by Leases"),
+            { Replicas: { } known } => (known, "local mode: no Leases"),
             _ => (Math.Max(1, settings.AssumedReplicas), "assumed until the Lease API answers"),
         };
         var share = Math.Min(1, 1.0 / replicas);
@@ -89,7 +90,7 @@ internal sealed partial class Route53Budget : IHostedService, IDisposable
     }
 
     [LoggerMessage(EventId = 3020, Level = LogLevel.Information,
-        Message = "Route53 budget: {Replicas} replicas ({Basis}) share {Rate:0.##} requests/s with burst {Burst}; this replica takes {ShareRate:0.###} " +
+        Message = "Route53 budget: {Replicas} replica(s) ({Basis}) share {Rate:0.##} requests/s with burst {Burst}; this replica takes {ShareRate:0.###} " +
             "requests/s with burst {ShareBurst:0.##}")]
     private static partial void LogShare(ILogger logger, int replicas, string basis, double rate, int burst, double shareRate, double shareBurst);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using WebhookSolver.Kubernetes;
@@ -199,5 +200,21 @@ public sealed class Route53RateLimiterTests
         turn.Dispose();
 
         limiter.Reserve().Should().Be(TimeSpan.Zero, "the round that waited needed no call, so its token is free again");
+    }
+
+    [Fact]
+    public void TheBudgetLineSaysWhereTheReplicaCountComesFrom()
+    {
+        var logs = new FakeLogCollector();
+        var options = Options.Create(new Route53Options { RequestsPerSecond = 4, Burst = 3 });
+        var meters = new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+        var membership = new ReplicaMembership(1);
+
+        using var budget = new Route53Budget(options, new Route53Metrics(meters), new FakeLogger<Route53Budget>(logs), membership);
+        membership.Report(2);
+
+        logs.GetSnapshot().Where(e => e.Id.Id == 3020).Select(e => e.Message).Should().Equal(
+            "Route53 budget: 1 replica(s) (local mode: no Leases) share 4 requests/s with burst 3; this replica takes 4 requests/s with burst 3",
+            "Route53 budget: 2 replica(s) (counted by Leases) share 4 requests/s with burst 3; this replica takes 2 requests/s with burst 1.5");
     }
 }
