@@ -142,7 +142,8 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
     public async Task<SequentialResult> SequentialAsync(string name, IReadOnlyList<string> strategyFlags)
     {
         string[] flags = [.. strategyFlags, .. NoLimiter];
-        log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then 100 untimed and {options.SequentialRequests} timed sequential Presents; " +
+        log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then 100 untimed and " +
+            $"{options.SequentialRequests} timed sequential Presents; " +
             $"server flags: {string.Join(' ', flags)}");
         var fake = await FakeRoute53.StartAsync();
         try

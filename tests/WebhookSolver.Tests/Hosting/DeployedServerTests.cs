@@ -58,7 +58,8 @@ public sealed class DeployedServerTests(DeployedServerTests.Deployment deploymen
         Succeeded(await deployment.SendAsync("Present", fqdn, "role-key", "cert-manager", ambient: true, config));
 
         deployment.Route53.TxtTexts(deployment.ZoneId, fqdn).Should().Equal("role-key");
-        deployment.Sts.Calls.Should().Contain(call => call.Action == "AssumeRole" && call.RoleArn == Deployment.Role && call.SigningAccessKeyId == Deployment.AmbientKey);
+        deployment.Sts.Calls.Should().Contain(call =>
+            call.Action == "AssumeRole" && call.RoleArn == Deployment.Role && call.SigningAccessKeyId == Deployment.AmbientKey);
         Succeeded(await deployment.SendAsync("CleanUp", fqdn, "role-key", "cert-manager", ambient: true, config));
         deployment.Route53.TxtTexts(deployment.ZoneId, fqdn).Should().BeEmpty();
     }
@@ -132,7 +133,8 @@ public sealed class DeployedServerTests(DeployedServerTests.Deployment deploymen
         resources!["resources"]!.AsArray().Select(r => (string?)r!["name"]).Should().Contain("route53");
         JsonNode.DeepEquals(JsonNode.Parse(openApi), JsonNode.Parse(File.ReadAllText(TestData.RepositoryFile("src/WebhookSolver/Challenges/openapi-v2.json"))))
             .Should().BeTrue("the served document is the one generated into the repository");
-        deployment.Kubernetes.Leases.In(Deployment.Namespace)[Deployment.PodName]["spec"]!["holderIdentity"]!.GetValue<string>().Should().Be(Deployment.PodName);
+        var lease = deployment.Kubernetes.Leases.In(Deployment.Namespace)[Deployment.PodName];
+        lease["spec"]!["holderIdentity"]!.GetValue<string>().Should().Be(Deployment.PodName);
     }
 
     /// <summary>The fakes and the one server process every test of the class talks to.</summary>
