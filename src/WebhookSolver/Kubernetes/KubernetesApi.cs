@@ -57,7 +57,7 @@ internal sealed class KubernetesApi : IDisposable
             }
             else if (configuration.SslCaCerts is { Count: > 0 } authorities)
             {
-                // The cluster CA alone is trusted, not the system's roots.
+                // KubernetesClient's rule: a chain the system trusts, or one that ends at the kubeconfig's or the pod's CA.
                 handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
                     k8s.Kubernetes.CertificateValidationCallBack(sender, authorities, certificate, chain, errors);
             }
