@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
@@ -57,9 +58,12 @@ internal sealed class KubernetesApi : IDisposable
             }
             else if (configuration.SslCaCerts is { Count: > 0 } authorities)
             {
-                // KubernetesClient's rule: a chain the system trusts, or one that ends at the kubeconfig's or the pod's CA.
+                // KubernetesClient's rule — a chain the system trusts, or one that ends at the kubeconfig's or the pod's CA —
+                // plus what client-go also checks and that rule leaves out: the certificate names the server (its
+                // address, or the kubeconfig's tls-server-name).
                 handler.SslOptions.RemoteCertificateValidationCallback = (sender, certificate, chain, errors) =>
-                    k8s.Kubernetes.CertificateValidationCallBack(sender, authorities, certificate, chain, errors);
+                    !errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch)
+                    && k8s.Kubernetes.CertificateValidationCallBack(sender, authorities, certificate, chain, errors);
             }
         }
 

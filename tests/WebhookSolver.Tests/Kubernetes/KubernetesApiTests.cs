@@ -99,6 +99,19 @@ public sealed class KubernetesApiTests
         server.Requests.Should().ContainSingle("the handshake with the wrong CA fails before any request");
     }
 
+    [Fact]
+    public async Task ACertificateOfTheClusterCaThatDoesNotNameTheServerIsRefused()
+    {
+        using var authority = TestCertificates.CreateAuthority("cluster CA");
+        using var unnamed = TestCertificates.CreateLeaf(authority, "kube-apiserver", TestCertificates.ServerAuth, san: false);
+        await using var server = await FakeHttpServer.StartAsync("fake Kubernetes API", (RecordedRequest _) => (FakeResponse?)null, unnamed);
+        using var client = Client(server, authority);
+
+        await FluentActions.Awaiting(() => client.ReadSecretAsync("team-a", "aws", CancellationToken.None))
+            .Should().ThrowAsync<HttpRequestException>("a certificate for another name, even from the cluster CA, is not the API server's");
+        server.Requests.Should().BeEmpty();
+    }
+
     private static KubernetesApi Client(FakeHttpServer server, X509Certificate2 authority) =>
         new(new KubernetesClientConfiguration
         {
