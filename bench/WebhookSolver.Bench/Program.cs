@@ -41,6 +41,7 @@ var sequential = new List<SequentialResult>();
 var waves = new List<(string Wave, StrategyResult Result)>();
 if (options.Runs("sequential"))
 {
+    await scenarios.WarmUpAsync();
     foreach (var (name, flags) in Scenarios.LatencyStrategies)
     {
         sequential.Add(await scenarios.SequentialAsync(name, flags));
