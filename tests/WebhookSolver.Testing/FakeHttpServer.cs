@@ -47,6 +47,7 @@ internal sealed class FakeHttpServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentQueue<string> _unexpected = new();
+    private readonly ConcurrentQueue<string> _clientCertificates = new();
 
     private FakeHttpServer(WebApplication app, string name)
     {
@@ -62,26 +63,47 @@ internal sealed class FakeHttpServer : IAsyncDisposable
 
     public IReadOnlyList<string> UnexpectedCalls => [.. _unexpected];
 
+    /// <summary>The subjects of the client certificates presented, when the fake asks for them.</summary>
+    public IReadOnlyList<string> ClientCertificateSubjects => [.. _clientCertificates];
+
     /// <summary>
     /// Starts a fake on 127.0.0.1 with a free port. <paramref name="handler"/> returns null for a call it does
-    /// not expect. With <paramref name="certificate"/> it serves HTTPS.
+    /// not expect. With <paramref name="certificate"/> it serves HTTPS; with <paramref name="requireClientCertificate"/>
+    /// as well, a client without a certificate fails the handshake, and each one presented is recorded
+    /// (<see cref="ClientCertificateSubjects"/>).
     /// </summary>
     public static async Task<FakeHttpServer> StartAsync(
         string name,
         Func<RecordedRequest, Task<FakeResponse?>> handler,
-        X509Certificate2? certificate = null)
+        X509Certificate2? certificate = null,
+        bool requireClientCertificate = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        FakeHttpServer? started = null;
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen =>
         {
-            if (certificate is not null)
+            if (certificate is not null && requireClientCertificate)
+            {
+                listen.UseHttps(new Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions
+                {
+                    ServerCertificate = certificate,
+                    ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate,
+                    ClientCertificateValidation = (presented, _, _) =>
+                    {
+                        started?._clientCertificates.Enqueue(presented.Subject);
+                        return true;
+                    },
+                });
+            }
+            else if (certificate is not null)
             {
                 listen.UseHttps(certificate);
             }
         }));
         var app = builder.Build();
         var server = new FakeHttpServer(app, name);
+        started = server;
         app.Run(context => server.AnswerAsync(context, handler));
         await app.StartAsync();
         var address = app.Services.GetService(typeof(IServer)) is IServer s
@@ -92,8 +114,9 @@ internal sealed class FakeHttpServer : IAsyncDisposable
     }
 
     /// <summary>A fake with a synchronous handler.</summary>
-    public static Task<FakeHttpServer> StartAsync(string name, Func<RecordedRequest, FakeResponse?> handler, X509Certificate2? certificate = null) =>
-        StartAsync(name, request => Task.FromResult(handler(request)), certificate);
+    public static Task<FakeHttpServer> StartAsync(
+        string name, Func<RecordedRequest, FakeResponse?> handler, X509Certificate2? certificate = null, bool requireClientCertificate = false) =>
+        StartAsync(name, request => Task.FromResult(handler(request)), certificate, requireClientCertificate);
 
     private async Task AnswerAsync(HttpContext context, Func<RecordedRequest, Task<FakeResponse?>> handler)
     {

@@ -112,6 +112,43 @@ public sealed class KubernetesApiTests
         server.Requests.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TheKubeconfigsClientCertificateIsPresentedFromInlineDataOrFiles(bool files)
+    {
+        using var authority = TestCertificates.CreateAuthority("cluster CA");
+        using var serving = TestCertificates.CreateLeaf(authority, "kube-apiserver", TestCertificates.ServerAuth);
+        using var user = TestCertificates.CreateLeaf(authority, "webhook-user", TestCertificates.ClientAuth);
+        using var directory = new WorkingDirectory();
+        await using var server = await FakeHttpServer.StartAsync("fake Kubernetes API", (RecordedRequest request) =>
+            request.Path == "/api/v1/namespaces/team-a/secrets/aws" ? new FakeResponse(200, Secret) : null, serving, requireClientCertificate: true);
+        var configuration = new KubernetesClientConfiguration
+        {
+            Host = server.BaseAddress.ToString(),
+            SslCaCerts = [X509CertificateLoader.LoadCertificate(authority.RawData)],
+        };
+        var (certificatePem, keyPem) = (TestCertificates.CertificatePem(user), TestCertificates.PrivateKeyPem(user));
+        if (files)
+        {
+            configuration.ClientCertificateFilePath = Path.Combine(directory.Path, "client.crt");
+            configuration.ClientKeyFilePath = Path.Combine(directory.Path, "client.key");
+            await File.WriteAllTextAsync(configuration.ClientCertificateFilePath, certificatePem);
+            await File.WriteAllTextAsync(configuration.ClientKeyFilePath, keyPem);
+        }
+        else
+        {
+            configuration.ClientCertificateData = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(certificatePem));
+            configuration.ClientCertificateKeyData = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(keyPem));
+        }
+
+        using var client = new KubernetesApi(configuration);
+        var secret = await client.ReadSecretAsync("team-a", "aws", CancellationToken.None);
+
+        secret.Metadata.Name.Should().Be("aws");
+        server.ClientCertificateSubjects.Should().Equal("CN=webhook-user");
+    }
+
     private static KubernetesApi Client(FakeHttpServer server, X509Certificate2 authority) =>
         new(new KubernetesClientConfiguration
         {
