@@ -140,7 +140,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
     /// </summary>
     public async Task WarmUpAsync()
     {
-        log.WriteLine("[warm-up] 300 sequential Presents and CleanUps against a throwaway server; nothing is reported");
+        log.WriteLine("[warm-up] 2000 sequential Presents and CleanUps against a throwaway server; nothing is reported");
         var fake = await FakeRoute53.StartAsync();
         try
         {
@@ -148,7 +148,7 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
             var zones = AddZones(fake);
             await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, NoLimiter, http);
             var load = new ChallengeLoad(http, SolverUri(server), log);
-            var challenges = Challenge.Create("bench-warm", 300, zones);
+            var challenges = Challenge.Create("bench-warm", 2000, zones);
             await load.RunAsync(challenges, "Present", concurrency: 1, options.TimeCap);
             await load.RunAsync(challenges, "CleanUp", concurrency: 1, options.TimeCap);
         }
