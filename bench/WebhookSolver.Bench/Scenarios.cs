@@ -78,40 +78,32 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
         var count = challengeCount ?? options.Challenges;
         log.WriteLine($"[{name}] {count} challenges over {options.Zones} zones ({(concurrency == 0 ? "all at once" : $"{concurrency} in flight")}), fake " +
             $"Route53 at {options.Rate} req/s burst {options.Burst}; server flags: {(flags.Count == 0 ? "(defaults)" : string.Join(' ', flags))}");
-        var fake = await FakeRoute53.StartAsync();
-        try
+        FakeRoute53Throttle throttle = null!;
+        await using var target = await StartTargetAsync(flags, fake =>
         {
-            fake.AddCredentials(ServerProcess.AccessKey, ServerProcess.SecretKey);
             fake.InsyncDelay = options.InsyncDelay;
-            var zones = AddZones(fake);
-            var throttle = FakeRoute53Throttle.Attach(fake, options.Rate, options.Burst);
-            var challenges = Challenge.Create("host", count, zones);
+            throttle = FakeRoute53Throttle.Attach(fake, options.Rate, options.Burst);
+        });
+        var (fake, zones, server, load) = (target.Fake, target.Zones, target.Server, target.Load);
+        var challenges = Challenge.Create("host", count, zones);
+        var idle = server.Memory().Rss;
 
-            await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
-            var idle = server.Memory().Rss;
-            var load = new ChallengeLoad(http, SolverUri(server), log);
+        var before = CallCounts.Of(fake);
+        var present = await load.RunAsync(challenges, "Present", concurrency, options.TimeCap);
+        var presentCalls = CallCounts.Of(fake).Minus(before);
+        var presentThrottled = throttle.Throttled;
+        var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
+        log.WriteLine($"[{name}] Present: {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.0}s, {presentCalls.Total} Route53 " +
+            $"calls, {presentThrottled} throttled, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
 
-            var before = CallCounts.Of(fake);
-            var present = await load.RunAsync(challenges, "Present", concurrency, options.TimeCap);
-            var presentCalls = CallCounts.Of(fake).Minus(before);
-            var presentThrottled = throttle.Throttled;
-            var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
-            log.WriteLine($"[{name}] Present: {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.0}s, {presentCalls.Total} Route53 " +
-                $"calls, {presentThrottled} throttled, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
+        var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency, options.TimeCap);
+        var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
+        var leftovers = challenges.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
+        log.WriteLine($"[{name}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} in {cleanUp.Wall.TotalSeconds:0.0}s, {cleanUpCalls.Total} Route53 " +
+            $"calls, {cleanUp.FailedAttempts} failed attempts ({ChallengeLoad.Describe(cleanUp.Failures)})");
 
-            var cleanUp = await load.RunAsync(challenges, "CleanUp", concurrency, options.TimeCap);
-            var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
-            var leftovers = challenges.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
-            log.WriteLine($"[{name}] CleanUp: {cleanUp.Succeeded}/{cleanUp.Challenges} in {cleanUp.Wall.TotalSeconds:0.0}s, {cleanUpCalls.Total} Route53 " +
-                $"calls, {cleanUp.FailedAttempts} failed attempts ({ChallengeLoad.Describe(cleanUp.Failures)})");
-
-            return new StrategyResult(name, present, presentCalls, presentThrottled, lost, cleanUp, cleanUpCalls, throttle.Throttled - presentThrottled,
-                leftovers, idle, server.Memory().Peak, fake.Server.UnexpectedCalls.Count);
-        }
-        finally
-        {
-            await DisposeQuietlyAsync(fake);
-        }
+        return new StrategyResult(name, present, presentCalls, presentThrottled, lost, cleanUp, cleanUpCalls, throttle.Throttled - presentThrottled,
+            leftovers, idle, server.Memory().Peak, fake.Server.UnexpectedCalls.Count);
     }
 
     /// <summary>The server's strategy before group commit and CREATE-first, with that version's defaults.</summary>
@@ -141,21 +133,8 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
     public async Task WarmUpAsync()
     {
         log.WriteLine("[warm-up] 2000 sequential Presents and CleanUps against a throwaway server; nothing is reported");
-        var fake = await FakeRoute53.StartAsync();
-        try
-        {
-            fake.AddCredentials(ServerProcess.AccessKey, ServerProcess.SecretKey);
-            var zones = AddZones(fake);
-            await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, NoLimiter, http);
-            var load = new ChallengeLoad(http, SolverUri(server), log);
-            var challenges = Challenge.Create("bench-warm", 2000, zones);
-            await load.RunAsync(challenges, "Present", concurrency: 1, options.TimeCap);
-            await load.RunAsync(challenges, "CleanUp", concurrency: 1, options.TimeCap);
-        }
-        finally
-        {
-            await DisposeQuietlyAsync(fake);
-        }
+        await using var target = await StartTargetAsync(NoLimiter);
+        await PresentAndCleanUpAsync(target, Challenge.Create("bench-warm", 2000, target.Zones), concurrency: 1);
     }
 
     /// <summary>
@@ -169,78 +148,55 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
         log.WriteLine($"[sequential: {name}] {options.SequentialChallenges} challenges one at a time, then 100 untimed and " +
             $"{options.SequentialRequests} timed sequential Presents; " +
             $"server flags: {string.Join(' ', flags)}");
-        var fake = await FakeRoute53.StartAsync();
-        try
-        {
-            fake.AddCredentials(ServerProcess.AccessKey, ServerProcess.SecretKey);
-            var zones = AddZones(fake);
-            await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
-            var idle = server.Memory().Rss;
-            var load = new ChallengeLoad(http, SolverUri(server), log);
+        await using var target = await StartTargetAsync(flags);
+        var (fake, zones, server, load) = (target.Fake, target.Zones, target.Server, target.Load);
+        var idle = server.Memory().Rss;
 
-            var run = Challenge.Create("seq", options.SequentialChallenges, zones);
-            var before = CallCounts.Of(fake);
-            await load.RunAsync(run, "Present", concurrency: 1, options.TimeCap);
-            var presentCalls = CallCounts.Of(fake).Minus(before);
-            var lost = run.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
-            await load.RunAsync(run, "CleanUp", concurrency: 1, options.TimeCap);
-            var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
-            var leftovers = run.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
+        var run = Challenge.Create("seq", options.SequentialChallenges, zones);
+        var before = CallCounts.Of(fake);
+        await load.RunAsync(run, "Present", concurrency: 1, options.TimeCap);
+        var presentCalls = CallCounts.Of(fake).Minus(before);
+        var lost = run.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
+        await load.RunAsync(run, "CleanUp", concurrency: 1, options.TimeCap);
+        var cleanUpCalls = CallCounts.Of(fake).Minus(before).Minus(presentCalls);
+        var leftovers = run.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
 
-            // Both processes compile as they go (tiered JIT, the fake in this one): latency is measured once that has settled.
-            var warmUp = Challenge.Create("warm", 100, zones);
-            await load.RunAsync(warmUp, "Present", concurrency: 1, options.TimeCap);
-            await load.RunAsync(warmUp, "CleanUp", concurrency: 1, options.TimeCap);
+        // Both processes compile as they go (tiered JIT, the fake in this one): latency is measured once that has settled.
+        await PresentAndCleanUpAsync(target, Challenge.Create("warm", 100, zones), concurrency: 1);
 
-            var timed = Challenge.Create("lone", options.SequentialRequests, zones);
-            var (present, loaded) = await WithHighestRssAsync(server, () => load.RunAsync(timed, "Present", concurrency: 1, options.TimeCap));
-            await load.RunAsync(timed, "CleanUp", concurrency: 1, options.TimeCap);
-            leftovers += timed.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
-            lost += options.SequentialRequests - present.Succeeded;
-            log.WriteLine($"[sequential: {name}] {presentCalls.Total} calls for {run.Count} Presents, {cleanUpCalls.Total} for their CleanUps");
-            return new SequentialResult(name, run.Count, presentCalls, cleanUpCalls, present, lost, leftovers, idle, loaded, server.Memory().Peak,
-                fake.Server.UnexpectedCalls.Count);
-        }
-        finally
-        {
-            await DisposeQuietlyAsync(fake);
-        }
+        var timed = Challenge.Create("lone", options.SequentialRequests, zones);
+        var (present, loaded) = await WithHighestRssAsync(server, () => load.RunAsync(timed, "Present", concurrency: 1, options.TimeCap));
+        await load.RunAsync(timed, "CleanUp", concurrency: 1, options.TimeCap);
+        leftovers += timed.Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
+        lost += options.SequentialRequests - present.Succeeded;
+        log.WriteLine($"[sequential: {name}] {presentCalls.Total} calls for {run.Count} Presents, {cleanUpCalls.Total} for their CleanUps");
+        return new SequentialResult(name, run.Count, presentCalls, cleanUpCalls, present, lost, leftovers, idle, loaded, server.Memory().Peak,
+            fake.Server.UnexpectedCalls.Count);
     }
 
     private async Task<OverheadResult> OverheadAsync(string name, IReadOnlyList<string> flags)
     {
         log.WriteLine($"[overhead: {name}] {options.OverheadRequests} Presents at concurrency {options.OverheadConcurrency} against an instant, unthrottled " +
             $"fake; server flags: {string.Join(' ', flags)}");
-        var fake = await FakeRoute53.StartAsync();
-        try
-        {
-            fake.AddCredentials(ServerProcess.AccessKey, ServerProcess.SecretKey);
-            var zones = AddZones(fake);
-            await using var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
-            var idle = server.Memory().Rss;
-            var load = new ChallengeLoad(http, SolverUri(server), log);
+        await using var target = await StartTargetAsync(flags);
+        var (fake, zones, server, load) = (target.Fake, target.Zones, target.Server, target.Load);
+        var idle = server.Memory().Rss;
 
-            var warmUp = Challenge.Create("warm", Math.Min(200, options.OverheadRequests), zones);
-            await load.RunAsync(warmUp, "Present", options.OverheadConcurrency, options.TimeCap);
-            await load.RunAsync(warmUp, "CleanUp", options.OverheadConcurrency, options.TimeCap);
+        var warmUp = Challenge.Create("warm", Math.Min(200, options.OverheadRequests), zones);
+        await PresentAndCleanUpAsync(target, warmUp, options.OverheadConcurrency);
 
-            var challenges = Challenge.Create("load", options.OverheadRequests, zones);
-            var (present, loaded) = await WithHighestRssAsync(server,
-                () => load.RunAsync(challenges, "Present", options.OverheadConcurrency, options.TimeCap));
-            var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
-            var peak = server.Memory().Peak;
+        var challenges = Challenge.Create("load", options.OverheadRequests, zones);
+        var (present, loaded) = await WithHighestRssAsync(server,
+            () => load.RunAsync(challenges, "Present", options.OverheadConcurrency, options.TimeCap));
+        var lost = present.Done.Count(c => !fake.TxtTexts(c.ZoneId, c.Fqdn).Contains(c.Key));
+        var peak = server.Memory().Peak;
 
-            await load.RunAsync(challenges, "CleanUp", options.OverheadConcurrency, options.TimeCap);
-            var leftovers = challenges.Concat(warmUp).Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
-            var rps = present.Succeeded / present.Wall.TotalSeconds;
-            log.WriteLine($"[overhead: {name}] {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.00}s = {rps:0} " +
-                $"Presents/s, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
-            return new OverheadResult(name, present, rps, lost, leftovers, idle, loaded, peak, fake.Server.UnexpectedCalls.Count);
-        }
-        finally
-        {
-            await DisposeQuietlyAsync(fake);
-        }
+        await load.RunAsync(challenges, "CleanUp", options.OverheadConcurrency, options.TimeCap);
+        var leftovers = challenges.Concat(warmUp).Sum(c => fake.TxtTexts(c.ZoneId, c.Fqdn).Count);
+        var rps = present.Succeeded / present.Wall.TotalSeconds;
+        log.WriteLine($"[overhead: {name}] {present.Succeeded}/{present.Challenges} in {present.Wall.TotalSeconds:0.00}s = {rps:0} " +
+            $"Presents/s, {present.FailedAttempts} failed attempts ({ChallengeLoad.Describe(present.Failures)})");
+        return new OverheadResult(name, present, rps, lost, leftovers, idle, loaded, peak, fake.Server.UnexpectedCalls.Count);
     }
 
     /// <summary>Runs <paramref name="phase"/> while sampling the server's RSS every 100 ms; the highest sample comes back with its result.</summary>
@@ -260,6 +216,51 @@ internal sealed class Scenarios(BenchOptions options, string serverAssembly, Htt
         await sampling.CancelAsync();
         await sampler;
         return (result, Math.Max(highest, server.Memory().Rss));
+    }
+
+    /// <summary>A fake Route53 with the benchmark's credentials and zones, and a server process against it; both end on dispose.</summary>
+    private sealed class Target(FakeRoute53 fake, List<(string Id, string Name)> zones, ServerProcess server, ChallengeLoad load, Scenarios owner)
+        : IAsyncDisposable
+    {
+        public FakeRoute53 Fake { get; } = fake;
+
+        public List<(string Id, string Name)> Zones { get; } = zones;
+
+        public ServerProcess Server { get; } = server;
+
+        public ChallengeLoad Load { get; } = load;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Server.DisposeAsync();
+            await owner.DisposeQuietlyAsync(Fake);
+        }
+    }
+
+    /// <param name="prepare">what the fake needs before the server starts (a throttle, a PENDING delay)</param>
+    private async Task<Target> StartTargetAsync(IReadOnlyList<string> flags, Action<FakeRoute53>? prepare = null)
+    {
+        var fake = await FakeRoute53.StartAsync();
+        try
+        {
+            fake.AddCredentials(ServerProcess.AccessKey, ServerProcess.SecretKey);
+            var zones = AddZones(fake);
+            prepare?.Invoke(fake);
+            var server = await ServerProcess.StartAsync(serverAssembly, fake.Endpoint, flags, http);
+            return new Target(fake, zones, server, new ChallengeLoad(http, SolverUri(server), log), this);
+        }
+        catch
+        {
+            await DisposeQuietlyAsync(fake);
+            throw;
+        }
+    }
+
+    /// <summary>Presents then cleans up <paramref name="challenges"/>, reporting nothing: a warm-up.</summary>
+    private async Task PresentAndCleanUpAsync(Target target, IReadOnlyList<Challenge> challenges, int concurrency)
+    {
+        await target.Load.RunAsync(challenges, "Present", concurrency, options.TimeCap);
+        await target.Load.RunAsync(challenges, "CleanUp", concurrency, options.TimeCap);
     }
 
     private List<(string Id, string Name)> AddZones(FakeRoute53 fake) =>
