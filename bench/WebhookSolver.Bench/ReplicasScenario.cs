@@ -180,29 +180,11 @@ internal sealed class ReplicasScenario(BenchOptions options, string serverAssemb
         return http;
     }
 
-    /// <summary>A kubeconfig for the fake API server (plain HTTP on loopback; the fake ignores the token).</summary>
+    /// <summary>A kubeconfig for the fake API server, in the scenario's namespace.</summary>
     private string WriteKubeconfig(Uri server)
     {
         var path = Path.Combine(_certificates.Directory, $"kubeconfig-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, $"""
-            apiVersion: v1
-            kind: Config
-            clusters:
-            - name: bench
-              cluster:
-                server: {server.ToString().TrimEnd('/')}
-            users:
-            - name: bench
-              user:
-                token: bench
-            contexts:
-            - name: bench
-              context:
-                cluster: bench
-                user: bench
-                namespace: {Namespace}
-            current-context: bench
-            """);
+        TestKubeconfig.Write(path, server, Namespace);
         return path;
     }
 

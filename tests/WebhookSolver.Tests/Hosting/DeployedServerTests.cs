@@ -188,24 +188,7 @@ public sealed class DeployedServerTests(DeployedServerTests.Deployment deploymen
             Sts.Issuing = issued => Route53.AddCredentials(issued.AccessKeyId, issued.SecretAccessKey, issued.SessionToken);
 
             var kubeconfig = Path.Combine(_directory.Path, "kubeconfig");
-            await File.WriteAllTextAsync(kubeconfig, $"""
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: test
-                  cluster:
-                    server: {Kubernetes.BaseAddress.ToString().TrimEnd('/')}
-                users:
-                - name: test
-                  user:
-                    token: webhook
-                contexts:
-                - name: test
-                  context:
-                    cluster: test
-                    user: test
-                current-context: test
-                """);
+            TestKubeconfig.Write(kubeconfig, Kubernetes.BaseAddress);
             var port = Ports.Free();
             _address = new Uri($"https://127.0.0.1:{port}/");
             _server = RunningServer.Start(_directory.Path,
