@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,8 +19,7 @@ internal static class KubernetesExtensions
         // through KubernetesConnection, which resolves it on first use.
         services.TryAddSingleton(provider => new KubernetesConnection(provider.GetRequiredService<KubernetesApi>));
         services.TryAddSingleton<KubernetesResources>();
-        services.TryAddSingleton(provider =>
-            new KubernetesApi(ClientConfiguration(provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.Kubeconfig)));
+        services.TryAddSingleton(provider => Connect(provider.GetRequiredService<IOptions<KubernetesClientOptions>>().Value.Kubeconfig));
         return services;
     }
 
@@ -48,6 +48,24 @@ internal static class KubernetesExtensions
         services.TryAddSingleton<ReplicaLeases>();
         services.AddHostedService(provider => provider.GetRequiredService<ReplicaLeases>());
         return services;
+    }
+
+    /// <summary>The client for <paramref name="kubeconfig"/>, or the in-cluster configuration without one.</summary>
+    /// <exception cref="KubernetesUnavailableException">there is no cluster to talk to, or the kubeconfig cannot be used</exception>
+    internal static KubernetesApi Connect(string? kubeconfig)
+    {
+        var configuration = ClientConfiguration(kubeconfig);
+        try
+        {
+            return new KubernetesApi(configuration);
+        }
+        catch (Exception e) when (e is CryptographicException or FormatException or IOException or UnauthorizedAccessException)
+        {
+            // The client certificate and key are read here: a file that is gone, or data that is not PEM.
+            throw string.IsNullOrWhiteSpace(kubeconfig)
+                ? new KubernetesUnavailableException($"the in-cluster Kubernetes configuration cannot be used ({e.GetType().Name})", e)
+                : Unusable(kubeconfig, e);
+        }
     }
 
     /// <exception cref="KubernetesUnavailableException">there is no cluster to talk to, or the kubeconfig cannot be used</exception>
@@ -85,9 +103,12 @@ internal static class KubernetesExtensions
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            // The library's text may quote the file (tokens, keys): its type says enough.
-            throw new KubernetesUnavailableException($"--kubeconfig {kubeconfig} is not a usable kubeconfig ({e.GetType().Name}): check it with kubectl " +
-                $"--kubeconfig {kubeconfig} get --raw /version", e);
+            throw Unusable(kubeconfig, e);
         }
     }
+
+    /// <remarks>The library's text may quote the file (tokens, keys): the exception's type says enough.</remarks>
+    private static KubernetesUnavailableException Unusable(string kubeconfig, Exception e) =>
+        new($"--kubeconfig {kubeconfig} is not a usable kubeconfig ({e.GetType().Name}): check it with kubectl " +
+            $"--kubeconfig {kubeconfig} get --raw /version", e);
 }

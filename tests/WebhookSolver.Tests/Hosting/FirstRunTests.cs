@@ -50,11 +50,15 @@ public class FirstRunTests
         run.All.Should().NotContain("   at ");
     }
 
-    [Fact]
-    public async Task AnUnusableKubeconfigIsOneLineNamingTheFileWithoutItsContent()
+    [Theory]
+    [InlineData("apiVersion: v1\nkind: Config\nusers: [ {name: planted-secret-7f3a\n")]
+    [InlineData("apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:6443'}}]\n" +
+        "users: [{name: u, user: {client-certificate-data: cGxhbnRlZC1zZWNyZXQtN2YzYQ==, client-key-data: cGxhbnRlZC1zZWNyZXQtN2YzYQ==}}]\n" +
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n")]
+    public async Task AnUnusableKubeconfigIsOneLineNamingTheFileWithoutItsContent(string content)
     {
         using var directory = new WorkingDirectory();
-        var kubeconfig = directory.Write("kubeconfig", "apiVersion: v1\nkind: Config\nusers: [ {name: planted-secret-7f3a\n");
+        var kubeconfig = directory.Write("kubeconfig", content);
 
         var run = await ServerCommand.RunToExitAsync(directory.Path, [.. ServingFlags(directory), $"--kubeconfig={kubeconfig}"]);
 
